@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import vue from '@vitejs/plugin-vue'
+
+const dir = import.meta.dirname
+const version = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8')).version as string
+const define = { __TAGTUNE_VERSION__: JSON.stringify(version) }
+const alias = { '@shared': resolve(dir, 'src-shared') }
+const nativeOptional = ['better-sqlite3', '@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']
+
+export default defineConfig({
+  main: {
+    define,
+    resolve: { alias },
+    build: {
+      rollupOptions: {
+        // index: the Electron shell; cli: the plain-Node `tagtune` command and browser host.
+        input: { index: resolve(dir, 'src-main/electron/main.ts'), cli: resolve(dir, 'src-main/cli/index.ts') },
+        external: nativeOptional,
+      },
+    },
+  },
+  preload: {
+    build: {
+      rollupOptions: {
+        input: { index: resolve(dir, 'src-main/electron/preload.ts') },
+        // A sandboxed preload must be CommonJS.
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
+    },
+  },
+  renderer: {
+    root: resolve(dir, 'src-renderer'),
+    define,
+    resolve: { alias },
+    build: { rollupOptions: { input: { index: resolve(dir, 'src-renderer/index.html') } } },
+    plugins: [vue()],
+  },
+})

@@ -1,0 +1,140 @@
+/**
+ * The host: services bound to one store, behind the contract. Electron main, `tagtune serve`
+ * and the CLI build the same host; only the transport in front of it differs. Plain Node.
+ */
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { invokes, isInvokeChannel, type AppInfo, type BackendInfo, type EventName, type EventPayload, type Invokes, type InvokeChannel, type InvokeOutput } from '../../src-shared/ipc/contract'
+import { AppError, describeIssues, issuesToDetails, type Result } from '../../src-shared/ipc/errors'
+import { openDatabase, schemaVersion, type DB } from '../store/db'
+import { createProjectService } from '../services/projects'
+import { initBackend, type BackendPreference } from '../engine/backend'
+import { APP_VERSION } from './version'
+
+export interface HostOptions {
+  dataDir: string
+  kind: AppInfo['host']
+  /** See OpenDatabaseOptions.nativeBinding. */
+  nativeBinding?: string
+  backend?: BackendPreference
+  runtime?: string
+}
+
+export type HostEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void
+
+export interface Host {
+  readonly dataDir: string
+  readonly databasePath: string
+  /** Validate `input` against the channel's schema, run the handler, answer a Result. Never throws. */
+  invoke(channel: string, input: unknown): Promise<Result<unknown>>
+  /** Typed convenience for in-process callers (CLI, tests): throws AppError on failure. */
+  call<C extends InvokeChannel>(channel: C, input: z.input<Invokes[C]['input']>): Promise<InvokeOutput<C>>
+  onEvent(listener: HostEventListener): () => void
+  close(): void
+}
+
+type Handlers = { [C in InvokeChannel]: (input: z.output<Invokes[C]['input']>) => InvokeOutput<C> | Promise<InvokeOutput<C>> }
+
+export const DATABASE_FILE = 'tagtune.db'
+
+export function createHost(options: HostOptions): Host {
+  mkdirSync(options.dataDir, { recursive: true })
+  const databasePath = join(options.dataDir, DATABASE_FILE)
+  const db: DB = openDatabase(databasePath, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {})
+  const listeners = new Set<HostEventListener>()
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
+    for (const l of listeners) {
+      try {
+        l(event, payload)
+      } catch (err) {
+        console.error(`tagtune: event listener for ${event} failed:`, err)
+      }
+    }
+  }
+
+  let backend: Promise<BackendInfo> | undefined
+  const backendInfo = (): Promise<BackendInfo> => (backend ??= initBackend(options.backend ?? 'auto'))
+
+  const projects = createProjectService(db, (change) => emit('project.onDidChange', change))
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      name: 'Tagtune',
+      version: APP_VERSION,
+      dataDir: options.dataDir,
+      databasePath,
+      schemaVersion: schemaVersion(db),
+      host: options.kind,
+      runtime: options.runtime ?? `Node ${process.versions.node}`,
+      backend: await backendInfo(),
+    }),
+    'project.list': () => projects.list(),
+    'project.get': ({ id }) => projects.get(id),
+    'project.create': (input) => projects.create(input),
+    'project.update': (input) => projects.update(input),
+    'project.delete': ({ id }) => projects.delete(id),
+  }
+
+  let closed = false
+
+  async function invoke(channel: string, input: unknown): Promise<Result<unknown>> {
+    if (closed) return fail(new AppError('UNAVAILABLE', 'Tagtune is shutting down.'))
+    if (!isInvokeChannel(channel)) return fail(new AppError('UNKNOWN_CHANNEL', `There is no channel named "${String(channel)}".`))
+    const spec = invokes[channel]
+    const parsed = spec.input.safeParse(input ?? {})
+    if (!parsed.success) {
+      const details = issuesToDetails(parsed.error.issues)
+      return fail(new AppError('INVALID_INPUT', `Invalid input for ${channel}: ${describeIssues(details)}`, details))
+    }
+    try {
+      const handler = handlers[channel] as (i: unknown) => unknown
+      const value = await handler(parsed.data)
+      return { ok: true, value: spec.output.parse(value) }
+    } catch (err) {
+      return fail(toAppError(err))
+    }
+  }
+
+  return {
+    dataDir: options.dataDir,
+    databasePath,
+    invoke,
+    async call(channel, input) {
+      const r = await invoke(channel, input)
+      if (!r.ok) throw new AppError(r.error.code, r.error.message, r.error.details)
+      return r.value as never
+    },
+    onEvent(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    close() {
+      if (closed) return
+      closed = true
+      listeners.clear()
+      db.close()
+    },
+  }
+}
+
+function fail(err: AppError): Result<never> {
+  return { ok: false, error: err.toShape() }
+}
+
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err
+  if (err instanceof z.ZodError) {
+    const details = issuesToDetails(err.issues)
+    return new AppError('INTERNAL', `Tagtune produced an answer that breaks its own contract: ${describeIssues(details)}`, details)
+  }
+  const code = (err as { code?: unknown })?.code
+  if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) {
+    return new AppError('CONFLICT', `The change conflicts with existing data (${(err as Error).message}).`)
+  }
+  if (typeof code === 'string' && code === 'SQLITE_BUSY') {
+    return new AppError('UNAVAILABLE', 'The database is busy; try again in a moment.')
+  }
+  console.error('tagtune: unexpected error', err)
+  return new AppError('INTERNAL', err instanceof Error ? err.message : String(err))
+}

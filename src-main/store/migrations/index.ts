@@ -1,0 +1,12 @@
+import type { DB } from '../db'
+import { migration0001 } from './0001-create-projects'
+
+export interface Migration {
+  version: number
+  name: string
+  up(db: DB): void
+}
+
+/** In order; each file adds exactly one schema version. */
+export const MIGRATIONS: readonly Migration[] = [migration0001]
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version

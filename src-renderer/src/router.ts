@@ -1,0 +1,16 @@
+import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
+import ProjectsView from './views/ProjectsView.vue'
+import ComingSoonView from './views/ComingSoonView.vue'
+import { NAV_ITEMS } from './nav'
+
+const routes: RouteRecordRaw[] = [
+  { path: '/', redirect: '/projects' },
+  { path: '/projects', name: 'projects', component: ProjectsView },
+  { path: '/projects/new', name: 'project-new', component: ProjectsView },
+  { path: '/projects/:id(\\d+)', name: 'project', component: ProjectsView, props: true },
+  ...NAV_ITEMS.filter((n) => n.path !== '/projects').map((n) => ({ path: n.path, name: n.key, component: ComingSoonView, props: { item: n } })),
+  { path: '/:rest(.*)*', redirect: '/projects' },
+]
+
+// Hash history: the same build works from file:// in Electron and over HTTP in a browser.
+export const router = createRouter({ history: createWebHashHistory(), routes })

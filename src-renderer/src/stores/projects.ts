@@ -1,0 +1,54 @@
+/** Projects: the list, the selected one, and every change, kept in step with other windows. */
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { Project, ProjectCreate, ProjectUpdate } from '@shared/domain/project'
+import { useApi } from '../api/client'
+
+export const useProjectsStore = defineStore('projects', () => {
+  const api = useApi()
+  const projects = ref<Project[]>([])
+  const loaded = ref(false)
+  const loading = ref(false)
+  const loadError = ref<string | null>(null)
+  /** Set when another window or user changed or deleted a project this window has open. */
+  const changedElsewhere = ref<{ id: number; kind: 'updated' | 'deleted' } | null>(null)
+  let ownWrites = 0
+
+  const byId = computed(() => new Map(projects.value.map((p) => [p.id, p])))
+
+  async function load(): Promise<void> {
+    loading.value = true
+    try {
+      projects.value = await api.invoke('project.list', {})
+      loadError.value = null
+      loaded.value = true
+    } catch (err) {
+      loadError.value = (err as Error).message
+    } finally {
+      loading.value = false
+    }
+  }
+
+  api.on('project.onDidChange', (change) => {
+    if (ownWrites === 0 && change.kind !== 'created') changedElsewhere.value = { id: change.projectId, kind: change.kind }
+    void load()
+  })
+
+  async function write<T>(fn: () => Promise<T>): Promise<T> {
+    ownWrites++
+    try {
+      const value = await fn()
+      await load()
+      return value
+    } finally {
+      // Our own change event arrives just after the answer; let it pass before re-arming.
+      setTimeout(() => ownWrites--, 300)
+    }
+  }
+
+  const create = (input: ProjectCreate): Promise<Project> => write(() => api.invoke('project.create', input))
+  const update = (input: ProjectUpdate): Promise<Project> => write(() => api.invoke('project.update', input))
+  const remove = (id: number): Promise<{ id: number }> => write(() => api.invoke('project.delete', { id }))
+
+  return { projects, loaded, loading, loadError, changedElsewhere, byId, load, create, update, remove }
+})

@@ -1,0 +1,72 @@
+/**
+ * The one contract between the renderer and the host: every invoke channel with its input and
+ * output schema, and every event with its payload schema. Main, the WebSocket host, the CLI
+ * and the renderer all import this map; adding a channel is one entry here plus one handler.
+ */
+import { z } from 'zod'
+import { Project, ProjectCreate, ProjectId, ProjectUpdate } from '../domain/project'
+
+export const BackendInfo = z.strictObject({
+  /** tfjs backend name: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm' or 'cpu'. */
+  name: z.string(),
+  /** 'GPU: <card>' or 'CPU'. */
+  device: z.string(),
+  /** What the status bar shows, e.g. "tensorflow GPU: NVIDIA RTX A5000" or "wasm (CPU)". */
+  label: z.string(),
+  threads: z.number().int().positive().optional(),
+  /** Why a preferred backend was passed over, e.g. "tfjs-node-gpu: not installed". */
+  notes: z.array(z.string()),
+})
+export type BackendInfo = z.infer<typeof BackendInfo>
+
+export const AppInfo = z.strictObject({
+  name: z.literal('Tagtune'),
+  version: z.string(),
+  dataDir: z.string(),
+  databasePath: z.string(),
+  schemaVersion: z.number().int(),
+  /** 'electron' for the desktop window, 'server' for the browser host. */
+  host: z.enum(['electron', 'server', 'cli']),
+  runtime: z.string(),
+  backend: BackendInfo,
+})
+export type AppInfo = z.infer<typeof AppInfo>
+
+const Empty = z.strictObject({})
+const ById = z.strictObject({ id: ProjectId })
+
+export const invokes = {
+  'app.info': { input: Empty, output: AppInfo },
+  'project.list': { input: Empty, output: z.array(Project) },
+  'project.get': { input: ById, output: Project },
+  'project.create': { input: ProjectCreate, output: Project },
+  'project.update': { input: ProjectUpdate, output: Project },
+  'project.delete': { input: ById, output: z.strictObject({ id: ProjectId }) },
+} as const
+
+export const ProjectChange = z.strictObject({
+  kind: z.enum(['created', 'updated', 'deleted']),
+  projectId: ProjectId,
+})
+export type ProjectChange = z.infer<typeof ProjectChange>
+
+export const events = {
+  'project.onDidChange': ProjectChange,
+} as const
+
+export type Invokes = typeof invokes
+export type InvokeChannel = keyof Invokes
+export type InvokeInput<C extends InvokeChannel> = z.input<Invokes[C]['input']>
+export type InvokeOutput<C extends InvokeChannel> = z.infer<Invokes[C]['output']>
+
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<E extends EventName> = z.infer<Events[E]>
+
+export function isInvokeChannel(name: unknown): name is InvokeChannel {
+  return typeof name === 'string' && Object.hasOwn(invokes, name)
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name)
+}
