@@ -36,6 +36,10 @@ export function createStaticHandler(root: string): (req: IncomingMessage, res: S
       res.writeHead(400).end('bad request')
       return
     }
+    if (pathname.includes('\0')) {
+      res.writeHead(400).end('bad request')
+      return
+    }
     const file = resolve(join(base, normalize(pathname)))
     if (file !== base && !file.startsWith(base + sep)) {
       res.writeHead(403).end('forbidden')

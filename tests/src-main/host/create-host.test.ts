@@ -1,0 +1,172 @@
+import { describe, expect, it, afterEach } from 'vitest'
+import { createHost, type Host } from '../../../src-main/host/create-host'
+import { invokes, type InvokeChannel } from '../../../src-shared/ipc/contract'
+import { useTempDirs } from '../../helpers/temp-dir'
+
+const tempDir = useTempDirs()
+const hosts: Host[] = []
+afterEach(() => {
+  for (const h of hosts.splice(0)) h.close()
+})
+
+function newHost(dataDir = tempDir()): Host {
+  const h = createHost({ dataDir, kind: 'server', backend: 'cpu' })
+  hosts.push(h)
+  return h
+}
+
+async function seeded(): Promise<{ host: Host; projectId: number; labelIds: number[] }> {
+  const host = newHost()
+  const p = await host.call('project.create', { name: 'News', labels: [{ name: 'PER' }, { name: 'ORG' }, { name: 'LOC' }] })
+  return { host, projectId: p.id, labelIds: p.labels.map((l) => l.id) }
+}
+
+/** Every channel, with payloads that must be refused at the boundary. */
+const INVALID: { [C in InvokeChannel]: unknown[] } = {
+  'app.info': [{ verbose: true }, 'x', 42],
+  'project.list': [{ filter: 'x' }, [], 'x'],
+  'project.get': [{}, { id: 'one' }, { id: -1 }, { id: 1.5 }, { id: 1, more: 1 }],
+  'project.create': [
+    {},
+    { name: '' },
+    { name: 42 },
+    { name: 'X', labels: 'PER' },
+    { name: 'X', labels: [{ name: 'PER' }, { name: 'PER' }] },
+    { name: 'X', labels: [{ name: '' }] },
+    { name: 'X', taskType: 'pos' },
+    { name: 'X', tagScheme: 'iob3' },
+    { name: 'X', labels: [{ name: 'A', shortcut: 'ab' }] },
+  ],
+  'project.update': [
+    {},
+    { id: 'x' },
+    { id: 1, name: '' },
+    { id: 1, labels: [{ name: 'A' }, { name: 'a' }] },
+    { id: 1, tagScheme: 'bilou' },
+    { id: 1, taskType: 'ner' },
+    { id: 1, expectedVersion: -1 },
+  ],
+  'project.delete': [{}, { id: '1' }, { id: 0 }, { id: 1, cascade: true }],
+}
+
+describe('host boundary', () => {
+  it('covers every channel of the contract in the invalid-payload table', () => {
+    expect(Object.keys(INVALID).sort()).toEqual(Object.keys(invokes).sort())
+  })
+
+  for (const [channel, payloads] of Object.entries(INVALID)) {
+    it(`refuses invalid payloads on ${channel} with INVALID_INPUT and changes nothing`, async () => {
+      const { host } = await seeded()
+      const before = JSON.stringify(await host.call('project.list', {}))
+      for (const payload of payloads) {
+        const r = await host.invoke(channel, payload)
+        expect(r.ok, `${channel} accepted ${JSON.stringify(payload)}`).toBe(false)
+        if (!r.ok) {
+          expect(r.error.code).toBe('INVALID_INPUT')
+          expect(r.error.message).toContain(channel)
+          expect(Array.isArray(r.error.details)).toBe(true)
+        }
+      }
+      expect(JSON.stringify(await host.call('project.list', {}))).toBe(before)
+    })
+  }
+
+  it('answers UNKNOWN_CHANNEL for a channel that does not exist', async () => {
+    const host = newHost()
+    const r = await host.invoke('project.drop', {})
+    expect(r).toEqual({ ok: false, error: { code: 'UNKNOWN_CHANNEL', message: 'There is no channel named "project.drop".' } })
+    expect((await host.invoke('__proto__', {})).ok).toBe(false)
+  })
+
+  it('reports the compute backend in app.info', async () => {
+    const host = newHost()
+    const info = await host.call('app.info', {})
+    expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: 1, dataDir: host.dataDir })
+    expect(info.backend).toMatchObject({ name: 'cpu', device: 'CPU' })
+    expect(info.version).toMatch(/^\d+\.\d+\.\d+/)
+  })
+})
+
+describe('projects through the host', () => {
+  it('creates with defaults, persists across a restart of the host', async () => {
+    const dir = tempDir()
+    const host = newHost(dir)
+    const p = await host.call('project.create', { name: 'Contracts', labels: [{ name: 'PARTY' }, { name: 'DATE', shortcut: 'd' }] })
+    expect(p).toMatchObject({ name: 'Contracts', taskType: 'ner', tagScheme: 'iob2', version: 0 })
+    expect(p.labels.map((l) => [l.name, l.shortcut])).toEqual([['PARTY', '1'], ['DATE', 'd']])
+    host.close()
+    hosts.splice(hosts.indexOf(host), 1)
+    const again = newHost(dir)
+    expect(await again.call('project.get', { id: p.id })).toEqual(p)
+  })
+
+  it('refuses a second project with the same name (any case)', async () => {
+    const { host } = await seeded()
+    const r = await host.invoke('project.create', { name: 'NEWS' })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'ALREADY_EXISTS', message: 'A project named "NEWS" already exists.' })
+    expect(await host.call('project.list', {})).toHaveLength(1)
+  })
+
+  it('renames, changes the scheme and edits labels, keeping label ids', async () => {
+    const { host, projectId, labelIds } = await seeded()
+    const p = await host.call('project.update', {
+      id: projectId,
+      expectedVersion: 0,
+      name: 'Newswire',
+      tagScheme: 'bmes',
+      labels: [
+        { id: labelIds[0], name: 'PERSON', color: '#123456', shortcut: 'p', description: 'People' },
+        { id: labelIds[2], name: 'LOC' },
+        { name: 'MISC' },
+      ],
+    })
+    expect(p).toMatchObject({ name: 'Newswire', tagScheme: 'bmes', version: 1 })
+    expect(p.labels.map((l) => [l.id === labelIds[0], l.name, l.color, l.shortcut])).toEqual([
+      [true, 'PERSON', '#123456', 'p'],
+      [false, 'LOC', expect.any(String), '1'],
+      [false, 'MISC', expect.any(String), '2'],
+    ])
+  })
+
+  it('refuses an update based on a stale version (CONFLICT) and keeps the newer data', async () => {
+    const { host, projectId } = await seeded()
+    await host.call('project.update', { id: projectId, expectedVersion: 0, name: 'First' })
+    const r = await host.invoke('project.update', { id: projectId, expectedVersion: 0, name: 'Second' })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error.code).toBe('CONFLICT')
+    expect((await host.call('project.get', { id: projectId })).name).toBe('First')
+  })
+
+  it('refuses label ids of another project and leaves both projects unchanged', async () => {
+    const { host, projectId } = await seeded()
+    const other = await host.call('project.create', { name: 'Other', labels: [{ name: 'X' }] })
+    const before = JSON.stringify(await host.call('project.list', {}))
+    const r = await host.invoke('project.update', { id: projectId, labels: [{ id: other.labels[0]!.id, name: 'STOLEN' }] })
+    expect(r.ok).toBe(false)
+    if (!r.ok) expect(r.error).toMatchObject({ code: 'INVALID_INPUT', details: [{ path: 'labels.0.id' }] })
+    expect(JSON.stringify(await host.call('project.list', {}))).toBe(before)
+  })
+
+  it('answers NOT_FOUND for missing projects', async () => {
+    const host = newHost()
+    for (const [ch, input] of [['project.get', { id: 7 }], ['project.update', { id: 7, name: 'x' }], ['project.delete', { id: 7 }]] as const) {
+      const r = await host.invoke(ch, input)
+      expect(r.ok).toBe(false)
+      if (!r.ok) expect(r.error).toMatchObject({ code: 'NOT_FOUND', message: 'There is no project with id 7.' })
+    }
+  })
+
+  it('deletes a project with its labels, and tells listeners about every change', async () => {
+    const { host, projectId } = await seeded()
+    const seen: unknown[] = []
+    host.onEvent((event, payload) => seen.push([event, payload]))
+    await host.call('project.update', { id: projectId, description: 'wire' })
+    await host.call('project.delete', { id: projectId })
+    expect(await host.call('project.list', {})).toEqual([])
+    expect(seen).toEqual([
+      ['project.onDidChange', { kind: 'updated', projectId }],
+      ['project.onDidChange', { kind: 'deleted', projectId }],
+    ])
+  })
+})

@@ -1,0 +1,142 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import WebSocket from 'ws'
+import { get } from 'node:http'
+import { createHost, type Host } from '../../../src-main/host/create-host'
+import { startServer, type RunningServer } from '../../../src-main/host/ws-server'
+import { WS_CLOSE_UNAUTHORIZED } from '../../../src-shared/ipc/wire'
+import { useTempDirs } from '../../helpers/temp-dir'
+import { closeCode, connect, waitFor } from '../../helpers/ws-client'
+
+const tempDir = useTempDirs()
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+async function serve(opts: { token?: string } = {}): Promise<{ host: Host; server: RunningServer; ws: string; staticDir: string }> {
+  const root = tempDir()
+  const staticDir = join(root, 'public')
+  mkdirSync(join(staticDir, 'assets'), { recursive: true })
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Tagtune</title>')
+  writeFileSync(join(staticDir, 'assets', 'app.js'), 'console.log(1)')
+  // A file right beside the served folder: a traversal would find it at /../secret.txt.
+  writeFileSync(join(root, 'secret.txt'), 'secret')
+  const host = createHost({ dataDir: tempDir(), kind: 'server', backend: 'cpu' })
+  cleanups.push(() => host.close())
+  const server = await startServer({ host, staticDir, hostname: '127.0.0.1', port: 0, ...opts })
+  cleanups.push(() => server.close())
+  return { host, server, staticDir, ws: `ws://127.0.0.1:${server.port}/ws` }
+}
+
+describe('WebSocket transport', () => {
+  it('carries the contract: invoke, typed errors, and events to every open client', async () => {
+    const { ws } = await serve()
+    const a = await connect(ws)
+    const b = await connect(ws)
+    cleanups.push(() => a.close(), () => b.close())
+    const created = await a.invoke('project.create', { name: 'News', labels: [{ name: 'PER' }] })
+    expect(created.ok).toBe(true)
+    const id = created.ok ? (created.value as { id: number }).id : 0
+    await waitFor(() => b.events.length > 0 && a.events.length > 0)
+    expect(b.events).toEqual([{ event: 'project.onDidChange', payload: { kind: 'created', projectId: id } }])
+    const list = await b.invoke('project.list', {})
+    expect(list.ok && (list.value as unknown[]).length).toBe(1)
+    const bad = await b.invoke('project.create', { name: '' })
+    expect(bad).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } })
+  })
+
+  it('answers unreadable messages with an error and keeps the connection open', async () => {
+    const { ws } = await serve()
+    const c = await connect(ws)
+    cleanups.push(() => c.close())
+    c.ws.send('not json')
+    c.ws.send(JSON.stringify({ type: 'invoke', id: 'x', channel: 'app.info' }))
+    await waitFor(() => c.errors.length === 2)
+    expect(c.errors[0]).toMatchObject({ code: 'INVALID_INPUT' })
+    expect((await c.invoke('project.list', {})).ok).toBe(true)
+  })
+
+  it('refuses a wrong or missing token with close code 4401 and runs nothing', async () => {
+    const { ws, host } = await serve({ token: 'right-token' })
+    for (const url of [ws, `${ws}?token=wrong-token`, `${ws}?token=right-toke`]) {
+      const c = await connect(url)
+      const code = await closeCode(c.ws)
+      expect(code).toBe(WS_CLOSE_UNAUTHORIZED)
+      expect(c.errors[0]).toMatchObject({ code: 'UNAUTHORIZED' })
+    }
+    const ok = await connect(`${ws}?token=right-token`)
+    cleanups.push(() => ok.close())
+    expect((await ok.invoke('project.list', {})).ok).toBe(true)
+    expect(await host.call('project.list', {})).toEqual([])
+  })
+
+  it('generates a token when bound beyond loopback and prints it in the URL', async () => {
+    const host = createHost({ dataDir: tempDir(), kind: 'server', backend: 'cpu' })
+    cleanups.push(() => host.close())
+    const server = await startServer({ host, staticDir: tempDir(), hostname: '0.0.0.0', port: 0 })
+    cleanups.push(() => server.close())
+    expect(server.token).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    expect(server.openUrl).toContain(`?token=${server.token}`)
+    const c = await connect(`ws://127.0.0.1:${server.port}/ws`)
+    expect(await closeCode(c.ws)).toBe(WS_CLOSE_UNAUTHORIZED)
+  })
+
+  it('refuses cross-origin pages and foreign Host headers (DNS rebinding)', async () => {
+    const { ws, server } = await serve()
+    await expect(connect(ws, { Origin: 'http://evil.example' })).rejects.toThrow('HTTP 403')
+    await expect(connect(ws, { Host: `evil.example:${server.port}` })).rejects.toThrow('HTTP 403')
+    const same = await connect(ws, { Origin: `http://127.0.0.1:${server.port}` })
+    cleanups.push(() => same.close())
+    expect((await same.invoke('app.info', {})).ok).toBe(true)
+  })
+
+  it('closes cleanly with clients still connected', async () => {
+    const { ws, server } = await serve()
+    const c = await connect(ws)
+    const closed = closeCode(c.ws)
+    await server.close()
+    await closed
+    expect(c.ws.readyState).toBe(WebSocket.CLOSED)
+  })
+})
+
+describe('static renderer', () => {
+  it('serves files, falls back to index.html for app routes, and sets a CSP', async () => {
+    const { server } = await serve()
+    const index = await fetch(`${server.url}projects`)
+    expect(index.status).toBe(200)
+    expect(index.headers.get('content-security-policy')).toContain("default-src 'self'")
+    expect(await index.text()).toContain('<title>Tagtune</title>')
+    const js = await fetch(`${server.url}assets/app.js`)
+    expect(js.headers.get('content-type')).toContain('text/javascript')
+    expect((await fetch(`${server.url}assets/missing.js`)).status).toBe(404)
+  })
+
+  it('never serves files outside its folder', async () => {
+    const { server } = await serve()
+    for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt', '/%00']) {
+      const res = await fetch(server.url.replace(/\/$/, '') + path)
+      expect([400, 403, 404], path).toContain(res.status)
+      expect(await res.text()).not.toContain('secret')
+    }
+    // fetch() normalises dot segments itself; a raw request sends them as written.
+    for (const path of ['/../secret.txt', '/assets/../../secret.txt', '/..%5csecret.txt']) {
+      const { status, body } = await rawGet(server.port, path)
+      expect([400, 403, 404], path).toContain(status)
+      expect(body).not.toContain('secret')
+    }
+    expect((await fetch(server.url, { method: 'POST' })).status).toBe(405)
+  })
+})
+
+function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path }, (res) => {
+      let body = ''
+      res.on('data', (c) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+    }).on('error', reject)
+  })
+}
