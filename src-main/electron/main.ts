@@ -30,7 +30,7 @@ function flag(name: string): string | undefined {
  */
 function nativeBinding(): string | undefined {
   if (app.isPackaged) return undefined
-  const file = join(app.getAppPath(), 'native', `electron-${process.versions.electron}`, 'better_sqlite3.node')
+  const file = join(app.getAppPath(), 'native', `electron-${process.versions.electron}-${process.platform}-${process.arch}`, 'better_sqlite3.node')
   if (!existsSync(file)) {
     throw new Error(`The Electron build of better-sqlite3 is missing (${file}). Run: npm run rebuild:electron`)
   }

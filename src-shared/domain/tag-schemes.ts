@@ -49,7 +49,7 @@ export function spansToTags(length: number, spans: readonly TokenSpan[], scheme:
 /** A short example sentence for showing what a scheme looks like with the project's own labels. */
 export function schemeExample(scheme: TagScheme, labels: readonly string[]): { token: string; tag: string }[] {
   const a = labels[0] ?? 'PER'
-  const b = labels[1] ?? a
+  const b = labels.find((l) => /^(LOC|GPE|PLACE|LOCATION)$/i.test(l)) ?? labels[labels.length - 1] ?? a
   const tokens = ['Ada', 'Lovelace', 'met', 'Charles', 'Babbage', 'in', 'London']
   const spans: TokenSpan[] = [
     { start: 0, end: 2, label: a },

@@ -13,6 +13,14 @@ export const useProjectsStore = defineStore('projects', () => {
   /** Set when another window or user changed or deleted a project this window has open. */
   const changedElsewhere = ref<{ id: number; kind: 'updated' | 'deleted' } | null>(null)
   let ownWrites = 0
+  /** A message for the editor that opens next, e.g. "Project created." after the create form gives way to the project. */
+  const flash = ref<{ projectId: number; text: string } | null>(null)
+  function takeFlash(projectId: number): string | null {
+    if (flash.value?.projectId !== projectId) return null
+    const text = flash.value.text
+    flash.value = null
+    return text
+  }
 
   const byId = computed(() => new Map(projects.value.map((p) => [p.id, p])))
 
@@ -50,5 +58,5 @@ export const useProjectsStore = defineStore('projects', () => {
   const update = (input: ProjectUpdate): Promise<Project> => write(() => api.invoke('project.update', input))
   const remove = (id: number): Promise<{ id: number }> => write(() => api.invoke('project.delete', { id }))
 
-  return { projects, loaded, loading, loadError, changedElsewhere, byId, load, create, update, remove }
+  return { flash, takeFlash, projects, loaded, loading, loadError, changedElsewhere, byId, load, create, update, remove }
 })
