@@ -10,7 +10,8 @@ exports.default = async function afterPack(context) {
   const arch = ARCH[context.arch] ?? String(context.arch)
   const version = context.packager.config.electronVersion ?? require('electron/package.json').version
   const root = context.packager.projectDir
-  const source = join(root, 'native', `electron-${version}-${platform}-${arch}`, 'better_sqlite3.node')
+  const nativeDir = process.env.TAGTUNE_NATIVE_DIR ?? join(root, 'native')
+  const source = join(nativeDir, `electron-${version}-${platform}-${arch}`, 'better_sqlite3.node')
   if (!existsSync(source)) {
     throw new Error(`Missing ${source}. Run \`npm run rebuild:electron\` on a ${platform}-${arch} machine first.`)
   }
