@@ -2,9 +2,13 @@
  * Launching Debian's Chromium for the e2e tests. In CI the browser is required: a missing one
  * fails the run instead of skipping the tests.
  */
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
+import { createHost, type Host } from '../../src-main/host/create-host'
+import { startServer, type RunningServer } from '../../src-main/host/ws-server'
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const chromiumAvailable = existsSync(CHROMIUM_PATH)
@@ -43,4 +47,32 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = join(SCREENSHOT_DIR, `${name}.png`)
   await page.screenshot({ path: file, fullPage: false })
   return file
+}
+
+export interface AppUnderTest {
+  dataDir: string
+  host: Host
+  server: RunningServer
+  browser: Browser
+}
+
+/**
+ * For a describe block: a fresh data dir, the real host served as `tagtune serve` does, and a
+ * Chromium, all torn down afterwards. Read the fields inside tests (they are set in beforeAll).
+ */
+export function useServedApp(options: { token?: string } = {}): AppUnderTest {
+  const app = {} as AppUnderTest
+  beforeAll(async () => {
+    app.dataDir = mkdtempSync(join(tmpdir(), 'tagtune-e2e-'))
+    app.host = createHost({ dataDir: app.dataDir, kind: 'server' })
+    app.server = await startServer({ host: app.host, staticDir: RENDERER_DIR, hostname: '127.0.0.1', port: 0, ...options })
+    app.browser = await launch()
+  })
+  afterAll(async () => {
+    await app.browser?.close()
+    await app.server?.close()
+    app.host?.close()
+    if (app.dataDir) rmSync(app.dataDir, { recursive: true, force: true })
+  })
+  return app
 }

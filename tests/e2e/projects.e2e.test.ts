@@ -1,34 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser, Page } from 'playwright-core'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { createHost, type Host } from '../../src-main/host/create-host'
-import { startServer, type RunningServer } from '../../src-main/host/ws-server'
-import { RENDERER_DIR, chromiumAvailable, launch, screenshot, watchErrors } from './browser'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { chromiumAvailable, screenshot, useServedApp, watchErrors } from './browser'
 
 describe.skipIf(!chromiumAvailable)('Projects in the browser UI', () => {
-  let dataDir: string
-  let host: Host
-  let server: RunningServer
-  let browser: Browser
+  const app = useServedApp()
 
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'tagtune-e2e-'))
-    host = createHost({ dataDir, kind: 'server' })
-    server = await startServer({ host, staticDir: RENDERER_DIR, hostname: '127.0.0.1', port: 0 })
-    browser = await launch()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    host?.close()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
-
-  async function open(url = server.url): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  async function open(url = app.server.url): Promise<{ page: Page; errors: string[] }> {
+    const page = await app.browser.newPage({ viewport: { width: 1280, height: 800 } })
     const errors = watchErrors(page)
     await page.goto(url)
     return { page, errors }
@@ -53,7 +31,7 @@ describe.skipIf(!chromiumAvailable)('Projects in the browser UI', () => {
     await screenshot(page, '02-project-created')
 
     // What the user made is what the store holds.
-    const [stored] = await host.call('project.list', {})
+    const [stored] = await app.host.call('project.list', {})
     expect(stored).toMatchObject({ name: 'Clinical notes', tagScheme: 'iobes' })
     expect(stored!.labels.map((l) => [l.name, l.shortcut])).toEqual([['PER', '1'], ['ORG', '2'], ['LOC', '3']])
     expect(stored!.labels[0]!.description).toBe('People, including titles')
@@ -67,7 +45,7 @@ describe.skipIf(!chromiumAvailable)('Projects in the browser UI', () => {
   })
 
   it('shows validation messages and refuses to save a duplicate label, leaving the store unchanged', async () => {
-    const before = JSON.stringify(await host.call('project.list', {}))
+    const before = JSON.stringify(await app.host.call('project.list', {}))
     const { page, errors } = await open()
     await page.getByTestId('project-item').first().click()
     await page.getByTestId('label-quick-add').fill('MISC')
@@ -79,7 +57,7 @@ describe.skipIf(!chromiumAvailable)('Projects in the browser UI', () => {
     await page.getByText('project name is empty').waitFor()
     await page.getByTestId('banner').getByText('Fix 2 problems marked below.').waitFor()
     await screenshot(page, '03-validation')
-    expect(JSON.stringify(await host.call('project.list', {}))).toBe(before)
+    expect(JSON.stringify(await app.host.call('project.list', {}))).toBe(before)
     expect(errors).toEqual([])
     await page.close()
   })
@@ -108,7 +86,7 @@ describe.skipIf(!chromiumAvailable)('Projects in the browser UI', () => {
     await screenshot(page, '04-delete-confirm')
     await page.getByTestId('confirm').click()
     await page.getByRole('alertdialog').waitFor({ state: 'detached' })
-    await expect.poll(async () => (await host.call('project.list', {})).map((p) => p.name)).toEqual(['Clinical notes'])
+    await expect.poll(async () => (await app.host.call('project.list', {})).map((p) => p.name)).toEqual(['Clinical notes'])
     await expect.poll(() => page.getByTestId('project-item').count()).toBe(1)
     expect(errors).toEqual([])
     await page.close()
@@ -116,32 +94,15 @@ describe.skipIf(!chromiumAvailable)('Projects in the browser UI', () => {
 })
 
 describe.skipIf(!chromiumAvailable)('Server mode with an access token', () => {
-  let dataDir: string
-  let host: Host
-  let server: RunningServer
-  let browser: Browser
-
-  beforeAll(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'tagtune-e2e-'))
-    host = createHost({ dataDir, kind: 'server', backend: 'cpu' })
-    server = await startServer({ host, staticDir: RENDERER_DIR, hostname: '127.0.0.1', port: 0, token: 'team-secret-token' })
-    browser = await launch()
-  })
-
-  afterAll(async () => {
-    await browser?.close()
-    await server?.close()
-    host?.close()
-    rmSync(dataDir, { recursive: true, force: true })
-  })
+  const app = useServedApp({ token: 'team-secret-token' })
 
   it('tells the user a token is needed, and works with the printed URL', async () => {
-    const ctx = await browser.newContext()
+    const ctx = await app.browser.newContext()
     const page = await ctx.newPage()
-    await page.goto(`${server.url}?token=wrong`)
+    await page.goto(`${app.server.url}?token=wrong`)
     await page.getByText('Access token needed').waitFor()
     await screenshot(page, '05-token-needed')
-    await page.goto(server.openUrl)
+    await page.goto(app.server.openUrl)
     await page.getByText('Welcome to Tagtune').waitFor()
     // The token is taken out of the address bar once read.
     expect(page.url()).not.toContain('token=')
