@@ -12,8 +12,18 @@ Commands:
   project create <name> [--labels PER,ORG,LOC] [--scheme iob2|iobes|iob1|bmes]
                         [--description TEXT]
   project delete <id|name> --yes         delete a project and everything in it
+  sample                                 create the WNUT-17 sample project (400 sentences)
+  data import <project> <file>... [--format F] [--encoding E] [--scheme S]
+                        [--split train|dev|test|unassigned] [--tag-column N]
+                        [--separator tab|space] [--weibo] [--invalid-tags repair|reject]
+                        [--add-labels] [--dry-run]
+  data export <project> --format F --out PATH [--split S] [--scheme S]
+  data stats <project>                   documents, tokens, entities per label and split
+  data split <project> --ratios 0.8,0.1,0.1 [--seed N] [--no-stratify] [--only-unassigned]
   serve [--host 127.0.0.1] [--port 5678] [--token TOKEN]
                                          the app in a browser, over HTTP and WebSocket
+
+Formats: conll, doccano, label-studio, spacy, cluener, brat, text (detected when not given).
 
 Options for every command:
   --data-dir DIR     where the data lives (default: $TAGTUNE_HOME, else ~/.local/share/tagtune)
@@ -34,6 +44,20 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   token: { type: 'string' },
+  format: { type: 'string' },
+  encoding: { type: 'string' },
+  split: { type: 'string' },
+  'tag-column': { type: 'string' },
+  separator: { type: 'string' },
+  weibo: { type: 'boolean', default: false },
+  'invalid-tags': { type: 'string' },
+  'add-labels': { type: 'boolean', default: false },
+  'dry-run': { type: 'boolean', default: false },
+  out: { type: 'string' },
+  ratios: { type: 'string' },
+  seed: { type: 'string' },
+  'no-stratify': { type: 'boolean', default: false },
+  'only-unassigned': { type: 'boolean', default: false },
 } as const
 
 export interface ParsedArgs {
@@ -49,6 +73,34 @@ export interface ParsedArgs {
   host: string | undefined
   port: number | undefined
   token: string | undefined
+  format: string | undefined
+  encoding: string | undefined
+  split: string | undefined
+  tagColumn: number | undefined
+  separator: string | undefined
+  weibo: boolean
+  invalidTags: string | undefined
+  addLabels: boolean
+  dryRun: boolean
+  out: string | undefined
+  ratios: [number, number, number] | undefined
+  seed: number | undefined
+  stratify: boolean
+  onlyUnassigned: boolean
+}
+
+function integer(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, not "${v}"`)
+  return n
+}
+
+function ratios(v: string | undefined): [number, number, number] | undefined {
+  if (v === undefined) return undefined
+  const parts = v.split(',').map((x) => Number(x.trim()))
+  if (parts.length !== 3 || parts.some((x) => !Number.isFinite(x) || x < 0)) throw new UsageError(`--ratios takes three non-negative numbers for train,dev,test such as 0.8,0.1,0.1 (not "${v}")`)
+  return parts as [number, number, number]
 }
 
 export function parseCliArgs(argv: readonly string[]): ParsedArgs {
@@ -77,6 +129,20 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     host: v.host,
     port,
     token: v.token,
+    format: v.format,
+    encoding: v.encoding,
+    split: v.split,
+    tagColumn: integer('--tag-column', v['tag-column']),
+    separator: v.separator,
+    weibo: v.weibo ?? false,
+    invalidTags: v['invalid-tags'],
+    addLabels: v['add-labels'] ?? false,
+    dryRun: v['dry-run'] ?? false,
+    out: v.out,
+    ratios: ratios(v.ratios),
+    seed: integer('--seed', v.seed),
+    stratify: !(v['no-stratify'] ?? false),
+    onlyUnassigned: v['only-unassigned'] ?? false,
   }
 }
 

@@ -10,6 +10,7 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (t) => process.stderr.write(t),
   env: process.env,
   staticDir: process.env.TAGTUNE_RENDERER_DIR ?? resolve(here, '../renderer'),
+  resourcesDir: process.env.TAGTUNE_RESOURCES_DIR ?? resolve(here, '../../resources'),
   untilStopped: () =>
     new Promise<void>((done) => {
       process.once('SIGINT', () => done())

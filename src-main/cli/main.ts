@@ -9,7 +9,10 @@ import { isBackendPreference } from '../engine/backend'
 import { AppError, type AppErrorShape } from '../../src-shared/ipc/errors'
 import { TAG_SCHEMES, type Project, type TagScheme } from '../../src-shared/domain/project'
 import { USAGE, UsageError, parseCliArgs, splitLabels, type ParsedArgs } from './args'
-import { formatError, formatInfo, formatProject, formatProjectLine } from './format'
+import { formatError, formatImportReport, formatInfo, formatProject, formatProjectLine, formatStats } from './format'
+import { resolve } from 'node:path'
+import type { ImportProgress, ImportReport } from '../../src-shared/domain/dataset'
+import { SAMPLE_CREDIT } from '../services/sample'
 
 export interface CliIo {
   stdout: (text: string) => void
@@ -17,6 +20,8 @@ export interface CliIo {
   env: NodeJS.ProcessEnv
   /** Folder of the built renderer, for `serve`. */
   staticDir: string
+  /** Folder of the bundled resources (sample data). */
+  resourcesDir: string
   /** Resolves when the user asks `serve` to stop (Ctrl-C). */
   untilStopped?: () => Promise<void>
 }
@@ -49,6 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       dataDir: resolveDataDir({ flag: args.dataDir, env: io.env }),
       kind: args.command[0] === 'serve' ? 'server' : 'cli',
       ...(args.backend ? { backend: args.backend as never } : {}),
+      resourcesDir: io.resourcesDir,
     })
   } catch (err) {
     return report(err instanceof AppError ? err.toShape() : { code: 'INTERNAL', message: (err as Error).message })
@@ -112,6 +118,75 @@ async function dispatch(args: ParsedArgs, host: Host, io: CliIo): Promise<number
           throw new UsageError(sub ? `unknown project command "${sub}"` : 'project needs a command: list, show, create or delete')
       }
     }
+    case 'sample': {
+      const p = await host.call('project.createSample', {})
+      const stats = await host.call('dataset.stats', { projectId: p.id })
+      return out({ project: p, stats }, `Created project #${p.id} "${p.name}".\n${formatStats(p, stats)}\n\n${SAMPLE_CREDIT}`)
+    }
+    case 'data': {
+      const project = await findProject(host, one(rest.slice(0, 1), `data ${sub ?? '<command>'} <project> ...`))
+      switch (sub) {
+        case 'import': {
+          const files = rest.slice(1)
+          if (files.length === 0) throw new UsageError('expected: tagtune data import <project> <file>...')
+          const stopProgress = args.json ? () => {} : showProgress(host, io)
+          try {
+            const report = await host.call('dataset.import', {
+              projectId: project.id,
+              files: files.map((f) => ({ path: resolve(f) })),
+              ...(args.format ? { format: args.format as never } : {}),
+              ...(args.encoding ? { encoding: args.encoding as never } : {}),
+              ...(args.scheme ? { scheme: args.scheme.toLowerCase() as never } : {}),
+              ...(args.split ? { split: args.split as never } : {}),
+              ...(args.tagColumn !== undefined ? { tagColumn: args.tagColumn } : {}),
+              ...(args.separator ? { separator: args.separator as never } : {}),
+              ...(args.invalidTags ? { invalidTags: args.invalidTags as never } : {}),
+              weiboDigits: args.weibo,
+              unknownLabels: args.addLabels ? 'add' : 'reject',
+              dryRun: args.dryRun,
+            })
+            stopProgress()
+            return out(report, formatImportReport(report))
+          } catch (err) {
+            stopProgress()
+            if (err instanceof AppError && err.code === 'INVALID_FILE' && !args.json && err.details) {
+              io.stderr(formatImportReport(err.details as ImportReport) + '\n')
+            }
+            throw err
+          }
+        }
+        case 'export': {
+          if (!args.format) throw new UsageError('data export needs --format (conll, doccano, label-studio, spacy, cluener, brat, text)')
+          if (!args.out) throw new UsageError('data export needs --out PATH (a folder for brat)')
+          const r = await host.call('dataset.export', {
+            projectId: project.id,
+            format: args.format as never,
+            path: resolve(args.out),
+            ...(args.split ? { split: args.split as never } : {}),
+            ...(args.scheme ? { scheme: args.scheme.toLowerCase() as never } : {}),
+          })
+          return out(r, `Exported ${r.documents} documents with ${r.spans} entities to ${r.files.length === 1 ? r.files[0] : `${r.files.length} files in ${resolve(args.out)}`} (${r.seconds.toFixed(1)} s).`)
+        }
+        case 'stats': {
+          const stats = await host.call('dataset.stats', { projectId: project.id })
+          return out(stats, formatStats(project, stats))
+        }
+        case 'split': {
+          if (!args.ratios) throw new UsageError('data split needs --ratios train,dev,test such as 0.8,0.1,0.1')
+          const r = await host.call('dataset.split', {
+            projectId: project.id,
+            ratios: args.ratios,
+            ...(args.seed !== undefined ? { seed: args.seed } : {}),
+            stratify: args.stratify,
+            scope: args.onlyUnassigned ? 'unassigned' : 'all',
+          })
+          const d = r.documents as Record<string, number>
+          return out(r, `Moved ${r.changed} documents. Now: train ${d['train'] ?? 0}, dev ${d['dev'] ?? 0}, test ${d['test'] ?? 0}, unassigned ${d['unassigned'] ?? 0}.`)
+        }
+        default:
+          throw new UsageError(sub ? `unknown data command "${sub}"` : 'data needs a command: import, export, stats or split')
+      }
+    }
     case 'serve': {
       const server = await startServer({
         host,
@@ -133,6 +208,23 @@ async function dispatch(args: ParsedArgs, host: Host, io: CliIo): Promise<number
     }
     default:
       throw new UsageError(`unknown command "${cmd}"`)
+  }
+}
+
+/** A one-line progress bar on stderr while an import runs; returns a function that clears it. */
+function showProgress(host: Host, io: CliIo): () => void {
+  let shown = false
+  const off = host.onEvent((event, payload) => {
+    if (event !== 'dataset.onDidImportProgress') return
+    const p = payload as ImportProgress
+    const pct = p.totalBytes ? Math.min(100, Math.round((100 * p.bytesRead) / p.totalBytes)) : 0
+    const bar = '#'.repeat(Math.round(pct / 4)).padEnd(25, '.')
+    io.stderr(`\r${p.phase.padEnd(7)} [${bar}] ${String(pct).padStart(3)}%  ${p.documents} documents`)
+    shown = true
+  })
+  return () => {
+    off()
+    if (shown) io.stderr('\n')
   }
 }
 

@@ -81,6 +81,18 @@ async function start(): Promise<void> {
       dataDir: resolveDataDir({ flag: flag('--data-dir'), platformDefault: app.getPath('userData') }),
       kind: 'electron',
       runtime: `Electron ${process.versions.electron}`,
+      dialogs: {
+        async savePath(defaultName, folder) {
+          const win = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0]
+          if (folder) {
+            const r = await dialog.showOpenDialog(win!, { title: 'Export to folder', properties: ['openDirectory', 'createDirectory'] })
+            return r.canceled ? null : (r.filePaths[0] ?? null)
+          }
+          const r = await dialog.showSaveDialog(win!, { title: 'Export', defaultPath: defaultName })
+          return r.canceled ? null : (r.filePath ?? null)
+        },
+      },
+      resourcesDir: app.isPackaged ? join(process.resourcesPath, 'resources') : join(app.getAppPath(), 'resources'),
       ...(binding ? { nativeBinding: binding } : {}),
     })
   } catch (err) {
@@ -94,7 +106,7 @@ async function start(): Promise<void> {
     if (!frame || !senderAllowed({ url: frame.url, isMainFrame: frame.parent === null }, rendererUrl)) {
       return { ok: false, error: { code: 'FORBIDDEN', message: 'Refused: the message did not come from Tagtune’s own window.' } }
     }
-    return h.invoke(String(channel), input)
+    return h.invoke(String(channel), input, { local: true })
   })
   h.onEvent((name, payload) => {
     for (const w of BrowserWindow.getAllWindows()) if (!w.isDestroyed()) w.webContents.send(IPC_EVENT, name, payload)

@@ -1,8 +1,9 @@
 /**
  * The only bridge between the sandboxed renderer and main: invoke(channel, input) and
- * on(event, cb) -> unsubscribe. Nothing else of Node or Electron reaches the page.
+ * on(event, cb) -> unsubscribe, plus the path of a file the user picked (the desktop app imports
+ * files where they are instead of uploading them). Nothing else of Node or Electron reaches the page.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { IPC_EVENT, IPC_INVOKE } from './channels'
 
 contextBridge.exposeInMainWorld('tagtune', {
@@ -16,4 +17,5 @@ contextBridge.exposeInMainWorld('tagtune', {
       ipcRenderer.off(IPC_EVENT, listener)
     }
   },
+  pathForFile: (file: File): string => webUtils.getPathForFile(file),
 })

@@ -4,7 +4,7 @@
  * file is decoded in chunks into lines (LF or CRLF; the terminator is dropped).
  */
 import { createReadStream } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { TextDecoder } from 'node:util'
 
@@ -21,6 +21,10 @@ export interface TextSource {
   lines(): AsyncIterable<string>
   /** The whole text; only for formats that are one JSON document. */
   text(): Promise<string>
+  /** The first 64 KB or so, decoded: enough to detect the format. */
+  sample(): Promise<string>
+  /** Bytes read so far and the file's size, for progress bars. */
+  progress(): { bytesRead: number; totalBytes: number }
 }
 
 export class EncodingError extends Error {
@@ -104,6 +108,8 @@ export async function openTextFile(path: string, options: { encoding?: EncodingC
   } finally {
     await handle.close()
   }
+  const totalBytes = (await stat(path)).size
+  let bytesRead = 0
   const detected = detectEncoding(sample)
   const choice = options.encoding ?? 'auto'
   const encoding: Encoding = choice === 'auto' ? detected.encoding : choice
@@ -112,7 +118,9 @@ export async function openTextFile(path: string, options: { encoding?: EncodingC
   async function* chunks(): AsyncIterable<string> {
     const decoder = decoderFor(encoding)
     let linesSoFar = 0
+    bytesRead = 0
     for await (const raw of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      bytesRead += (raw as Buffer).length
       let text: string
       try {
         text = decoder.decode(raw as Buffer, { stream: true })
@@ -136,6 +144,11 @@ export async function openTextFile(path: string, options: { encoding?: EncodingC
       for await (const c of stripBom(chunks())) all += c
       return all
     },
+    async sample() {
+      const text = new TextDecoder(encoding === 'gbk' ? 'gbk' : encoding).decode(encoding === 'utf-8' ? trimPartialUtf8(sample) : sample)
+      return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+    },
+    progress: () => ({ bytesRead, totalBytes }),
   }
 }
 
@@ -160,5 +173,7 @@ export function textSourceFromString(text: string, file = 'pasted text'): TextSo
         })(),
       ),
     text: async () => (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text),
+    sample: async () => text.slice(0, 64 * 1024),
+    progress: () => ({ bytesRead: 0, totalBytes: text.length }),
   }
 }

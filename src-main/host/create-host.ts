@@ -9,6 +9,10 @@ import { invokes, isInvokeChannel, type AppInfo, type BackendInfo, type EventNam
 import { AppError, describeIssues, issuesToDetails, type Result } from '../../src-shared/ipc/errors'
 import { openDatabase, schemaVersion, type DB } from '../store/db'
 import { createProjectService } from '../services/projects'
+import { createDatasetService } from '../services/datasets'
+import { createUploadService, type UploadService } from '../services/uploads'
+import { createSampleProject } from '../services/sample'
+import { clearStaleStaging } from '../store/repositories/documents'
 import { initBackend, type BackendPreference } from '../engine/backend'
 import { APP_VERSION } from './version'
 
@@ -19,6 +23,18 @@ export interface HostOptions {
   nativeBinding?: string
   backend?: BackendPreference
   runtime?: string
+  /** Folder with the bundled resources (the sample dataset). */
+  resourcesDir?: string
+  /** Native dialogs, when there is a desktop window (Electron). */
+  dialogs?: { savePath(defaultName: string, folder: boolean): Promise<string | null> }
+}
+
+/**
+ * Who is calling: `local` callers (the desktop window, the CLI) may name paths on this machine;
+ * remote ones (browsers over the WebSocket) upload and download instead.
+ */
+export interface CallContext {
+  local: boolean
 }
 
 export type HostEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -27,14 +43,20 @@ export interface Host {
   readonly dataDir: string
   readonly databasePath: string
   /** Validate `input` against the channel's schema, run the handler, answer a Result. Never throws. */
-  invoke(channel: string, input: unknown): Promise<Result<unknown>>
+  invoke(channel: string, input: unknown, context?: CallContext): Promise<Result<unknown>>
   /** Typed convenience for in-process callers (CLI, tests): throws AppError on failure. */
   call<C extends InvokeChannel>(channel: C, input: z.input<Invokes[C]['input']>): Promise<InvokeOutput<C>>
   onEvent(listener: HostEventListener): () => void
+  readonly uploads: UploadService
+  /** The export stream behind browser downloads. */
+  readonly datasets: ReturnType<typeof createDatasetService>
+  readonly db: DB
   close(): void
 }
 
-type Handlers = { [C in InvokeChannel]: (input: z.output<Invokes[C]['input']>) => InvokeOutput<C> | Promise<InvokeOutput<C>> }
+type Handlers = {
+  [C in InvokeChannel]: (input: z.output<Invokes[C]['input']>, context: CallContext) => InvokeOutput<C> | Promise<InvokeOutput<C>>
+}
 
 export const DATABASE_FILE = 'tagtune.db'
 
@@ -56,7 +78,13 @@ export function createHost(options: HostOptions): Host {
   let backend: Promise<BackendInfo> | undefined
   const backendInfo = (): Promise<BackendInfo> => (backend ??= initBackend(options.backend ?? 'auto'))
 
+  clearStaleStaging(db, new Date(Date.now() - 24 * 3600 * 1000))
   const projects = createProjectService(db, (change) => emit('project.onDidChange', change))
+  const uploads = createUploadService(options.dataDir)
+  const datasets = createDatasetService(db, projects, uploads, {
+    progress: (p) => emit('dataset.onDidImportProgress', p),
+    changed: (projectId) => emit('dataset.onDidChange', { projectId }),
+  })
 
   const handlers: Handlers = {
     'app.info': async () => ({
@@ -69,16 +97,27 @@ export function createHost(options: HostOptions): Host {
       runtime: options.runtime ?? `Node ${process.versions.node}`,
       backend: await backendInfo(),
     }),
+    'app.chooseSavePath': async ({ defaultName, folder }, ctx) => {
+      if (!options.dialogs || !ctx.local) throw new AppError('UNAVAILABLE', 'There is no desktop window to show a dialog in; download the file instead.')
+      return { path: await options.dialogs.savePath(defaultName, folder) }
+    },
     'project.list': () => projects.list(),
     'project.get': ({ id }) => projects.get(id),
     'project.create': (input) => projects.create(input),
     'project.update': (input) => projects.update(input),
     'project.delete': ({ id }) => projects.delete(id),
+    'project.createSample': () => createSampleProject(projects, datasets, options.resourcesDir),
+    'dataset.import': (input, ctx) => datasets.import(input, ctx.local),
+    'dataset.export': (input, ctx) => datasets.export(input, ctx.local),
+    'dataset.stats': ({ projectId }) => datasets.stats(projectId),
+    'dataset.split': (input) => datasets.split(input),
+    'document.list': (input) => datasets.list(input),
+    'document.setSplit': ({ projectId, documentIds, split }) => datasets.setSplit(projectId, documentIds, split),
   }
 
   let closed = false
 
-  async function invoke(channel: string, input: unknown): Promise<Result<unknown>> {
+  async function invoke(channel: string, input: unknown, context: CallContext = { local: true }): Promise<Result<unknown>> {
     if (closed) return fail(new AppError('UNAVAILABLE', 'Tagtune is shutting down.'))
     if (!isInvokeChannel(channel)) return fail(new AppError('UNKNOWN_CHANNEL', `There is no channel named "${String(channel)}".`))
     const spec = invokes[channel]
@@ -88,8 +127,8 @@ export function createHost(options: HostOptions): Host {
       return fail(new AppError('INVALID_INPUT', `Invalid input for ${channel}: ${describeIssues(details)}`, details))
     }
     try {
-      const handler = handlers[channel] as (i: unknown) => unknown
-      const value = await handler(parsed.data)
+      const handler = handlers[channel] as (i: unknown, c: CallContext) => unknown
+      const value = await handler(parsed.data, context)
       return { ok: true, value: spec.output.parse(value) }
     } catch (err) {
       return fail(toAppError(err))
@@ -109,6 +148,9 @@ export function createHost(options: HostOptions): Host {
       listeners.add(listener)
       return () => listeners.delete(listener)
     },
+    uploads,
+    datasets,
+    db,
     close() {
       if (closed) return
       closed = true

@@ -10,6 +10,7 @@ import type { Host } from './create-host'
 import { ClientMessage, WS_CLOSE_UNAUTHORIZED, WS_PATH, type ServerMessage } from '../../src-shared/ipc/wire'
 import { generateToken, hostHeaderAllowed, isLoopbackHost, originAllowed, tokensEqual } from './access'
 import { createStaticHandler } from './static-files'
+import { handleApi } from './http-api'
 
 export interface ServeOptions {
   host: Host
@@ -38,7 +39,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const loopback = isLoopbackHost(hostname)
   const token = options.token ?? (loopback ? undefined : generateToken())
   const serveStatic = createStaticHandler(options.staticDir)
-  const http = createServer(serveStatic)
+  const http = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x')
+    if (!url.pathname.startsWith('/api/')) return serveStatic(req, res)
+    if (!originAllowed(req.headers.origin, req.headers.host) || !hostHeaderAllowed(req.headers.host, loopback, token !== undefined)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Forbidden')
+      return
+    }
+    const given = req.headers['x-tagtune-token'] ?? url.searchParams.get('token')
+    if (token !== undefined && !tokensEqual(Array.isArray(given) ? given[0] : given, token)) {
+      res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: false, error: { code: 'UNAUTHORIZED', message: 'Missing or wrong access token.' } }))
+      return
+    }
+    void handleApi(options.host, req, res, url).then((handled) => {
+      if (!handled) res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
+    })
+  })
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload ?? 16 * 1024 * 1024 })
   const sockets = new Set<WebSocket>()
 
@@ -84,7 +100,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         send(ws, { type: 'error', error: { code: 'INVALID_INPUT', message: 'Unreadable message: expected JSON {type:"invoke", id, channel, input}.' } })
         return
       }
-      const result = await options.host.invoke(msg.data.channel, msg.data.input)
+      const result = await options.host.invoke(msg.data.channel, msg.data.input, { local: false })
       send(ws, { type: 'result', id: msg.data.id, result })
     })
   }

@@ -54,6 +54,7 @@ export function createProjectService(db: DB, emit: (change: ProjectChange) => vo
           description: input.description ?? '',
           taskType: input.taskType ?? 'ner',
           tagScheme: input.tagScheme ?? 'iob2',
+          allowNested: input.allowNested ?? false,
           now: now(),
         })
         repo.replaceLabels(db, id, resolveLabelDefaults(labels))
@@ -89,6 +90,7 @@ export function createProjectService(db: DB, emit: (change: ProjectChange) => vo
         if (input.name !== undefined) fields.name = input.name
         if (input.description !== undefined) fields.description = input.description
         if (input.tagScheme !== undefined) fields.tagScheme = input.tagScheme
+        if (input.allowNested !== undefined) fields.allowNested = input.allowNested
         repo.updateProjectRow(db, current.id, fields, now())
         return mustGet(current.id)
       })()

@@ -1,6 +1,7 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
 import ProjectsView from './views/ProjectsView.vue'
 import ComingSoonView from './views/ComingSoonView.vue'
+import DatasetView from './views/DatasetView.vue'
 import { NAV_ITEMS } from './nav'
 
 const routes: RouteRecordRaw[] = [
@@ -8,7 +9,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/projects', name: 'projects', component: ProjectsView },
   { path: '/projects/new', name: 'project-new', component: ProjectsView },
   { path: '/projects/:id(\\d+)', name: 'project', component: ProjectsView, props: true },
-  ...NAV_ITEMS.filter((n) => n.path !== '/projects').map((n) => ({ path: n.path, name: n.key, component: ComingSoonView, props: { item: n } })),
+  { path: '/dataset', name: 'dataset', component: DatasetView },
+  { path: '/dataset/:id(\\d+)', name: 'dataset-project', component: DatasetView, props: true },
+  ...NAV_ITEMS.filter((n) => !n.ready).map((n) => ({ path: n.path, name: n.key, component: ComingSoonView, props: { item: n } })),
   { path: '/:rest(.*)*', redirect: '/projects' },
 ]
 

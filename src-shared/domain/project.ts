@@ -105,6 +105,8 @@ export const Project = z.strictObject({
   taskType: TaskType,
   tagScheme: TagScheme,
   labels: z.array(Label),
+  /** When true, spans may overlap (nested entities); otherwise overlapping spans are refused. */
+  allowNested: z.boolean(),
   /** Incremented by every update; an update naming an older version is refused. */
   version: z.number().int().nonnegative(),
   createdAt: z.string(),
@@ -117,6 +119,7 @@ export const ProjectCreate = z.strictObject({
   description: z.string().max(5000).optional(),
   taskType: TaskType.optional(),
   tagScheme: TagScheme.optional(),
+  allowNested: z.boolean().optional(),
   labels: LabelSetInput.optional(),
 })
 export type ProjectCreate = z.input<typeof ProjectCreate>
@@ -128,6 +131,7 @@ export const ProjectUpdate = z.strictObject({
   name: ProjectName.optional(),
   description: z.string().max(5000).optional(),
   tagScheme: TagScheme.optional(),
+  allowNested: z.boolean().optional(),
   /** The whole label set: labels with an id are kept (and may be renamed), others are added, missing ones removed. */
   labels: LabelSetInput.optional(),
 })

@@ -5,6 +5,18 @@
  */
 import { z } from 'zod'
 import { Project, ProjectCreate, ProjectId, ProjectUpdate } from '../domain/project'
+import {
+  DatasetStats,
+  DocumentFilter,
+  DocumentPage,
+  ExportOptions,
+  ExportResult,
+  ImportOptions,
+  ImportProgress,
+  ImportReport,
+  Split,
+  SplitOptions,
+} from '../domain/dataset'
 
 export const BackendInfo = z.strictObject({
   /** tfjs backend name: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm' or 'cpu'. */
@@ -37,11 +49,27 @@ const ById = z.strictObject({ id: ProjectId })
 
 export const invokes = {
   'app.info': { input: Empty, output: AppInfo },
+  /** Desktop app only: a native "save as" dialog. Answers UNAVAILABLE in a browser (which downloads). */
+  'app.chooseSavePath': {
+    input: z.strictObject({ defaultName: z.string().min(1).max(255), folder: z.boolean().default(false) }),
+    output: z.strictObject({ path: z.string().nullable() }),
+  },
   'project.list': { input: Empty, output: z.array(Project) },
   'project.get': { input: ById, output: Project },
   'project.create': { input: ProjectCreate, output: Project },
   'project.update': { input: ProjectUpdate, output: Project },
   'project.delete': { input: ById, output: z.strictObject({ id: ProjectId }) },
+  /** A ready-made project: a few hundred WNUT-17 sentences (CC-BY-4.0), split 80/10/10. */
+  'project.createSample': { input: Empty, output: Project },
+  'dataset.import': { input: ImportOptions, output: ImportReport },
+  'dataset.export': { input: ExportOptions, output: ExportResult },
+  'dataset.stats': { input: z.strictObject({ projectId: ProjectId }), output: DatasetStats },
+  'dataset.split': { input: SplitOptions, output: z.strictObject({ documents: z.record(Split, z.number()), changed: z.number() }) },
+  'document.list': { input: DocumentFilter, output: DocumentPage },
+  'document.setSplit': {
+    input: z.strictObject({ projectId: ProjectId, documentIds: z.array(z.number().int().positive()).min(1).max(100_000), split: Split }),
+    output: z.strictObject({ moved: z.number() }),
+  },
 } as const
 
 export const ProjectChange = z.strictObject({
@@ -52,6 +80,9 @@ export type ProjectChange = z.infer<typeof ProjectChange>
 
 export const events = {
   'project.onDidChange': ProjectChange,
+  /** Documents of a project were added, moved or removed. */
+  'dataset.onDidChange': z.strictObject({ projectId: ProjectId }),
+  'dataset.onDidImportProgress': ImportProgress,
 } as const
 
 export type Invokes = typeof invokes

@@ -3,6 +3,7 @@ import { z } from 'zod'
 
 export const ERROR_CODES = [
   'INVALID_INPUT', // the payload does not match the channel's schema; nothing was changed
+  'INVALID_FILE', // a file to import has problems (details: the import report); nothing was imported
   'UNKNOWN_CHANNEL',
   'NOT_FOUND',
   'ALREADY_EXISTS',

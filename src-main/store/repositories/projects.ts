@@ -8,6 +8,7 @@ interface ProjectRow {
   description: string
   task_type: TaskType
   tag_scheme: TagScheme
+  allow_nested: number
   version: number
   created_at: string
   updated_at: string
@@ -35,6 +36,7 @@ function rowToProject(row: ProjectRow, labels: Label[]): Project {
     taskType: row.task_type,
     tagScheme: row.tag_scheme,
     labels,
+    allowNested: row.allow_nested === 1,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -73,16 +75,17 @@ export interface NewProjectRow {
   description: string
   taskType: TaskType
   tagScheme: TagScheme
+  allowNested: boolean
   now: string
 }
 
 export function insertProject(db: DB, p: NewProjectRow): number {
   const info = db
     .prepare(
-      `INSERT INTO projects (name, description, task_type, tag_scheme, version, created_at, updated_at)
-       VALUES (?, ?, ?, ?, 0, ?, ?)`,
+      `INSERT INTO projects (name, description, task_type, tag_scheme, allow_nested, version, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
     )
-    .run(p.name, p.description, p.taskType, p.tagScheme, p.now, p.now)
+    .run(p.name, p.description, p.taskType, p.tagScheme, p.allowNested ? 1 : 0, p.now, p.now)
   return Number(info.lastInsertRowid)
 }
 
@@ -90,6 +93,7 @@ export interface ProjectFields {
   name?: string
   description?: string
   tagScheme?: TagScheme
+  allowNested?: boolean
 }
 
 /** Apply the given fields and bump the version; returns false when the project does not exist. */
@@ -100,11 +104,12 @@ export function updateProjectRow(db: DB, id: number, fields: ProjectFields, now:
          name = COALESCE(?, name),
          description = COALESCE(?, description),
          tag_scheme = COALESCE(?, tag_scheme),
+         allow_nested = COALESCE(?, allow_nested),
          version = version + 1,
          updated_at = ?
        WHERE id = ?`,
     )
-    .run(fields.name ?? null, fields.description ?? null, fields.tagScheme ?? null, now, id)
+    .run(fields.name ?? null, fields.description ?? null, fields.tagScheme ?? null, fields.allowNested === undefined ? null : fields.allowNested ? 1 : 0, now, id)
   return info.changes === 1
 }
 

@@ -34,6 +34,8 @@ export interface Api {
   invoke<C extends InvokeChannel>(channel: C, input: InvokeInput<C>): Promise<InvokeOutput<C>>
   on<E extends EventName>(event: E, cb: (payload: EventPayload<E>) => void): () => void
   onState(cb: (state: ConnectionState, detail?: string) => void): () => void
+  fileRef: Transport['fileRef']
+  exportUrl: Transport['exportUrl']
 }
 
 export function createApi(transport: Transport): Api {
@@ -46,6 +48,8 @@ export function createApi(transport: Transport): Api {
     },
     on: (event, cb) => transport.on(event, cb as (p: unknown) => void),
     onState: (cb) => transport.onState(cb),
+    fileRef: (file, onProgress) => transport.fileRef(file, onProgress),
+    exportUrl: transport.exportUrl?.bind(transport),
   }
 }
 

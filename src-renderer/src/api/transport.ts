@@ -3,6 +3,7 @@
  * WebSocket to the browser host. Both carry the same contract and answer Results.
  */
 import type { Result } from '@shared/ipc/errors'
+import type { FileRef } from '@shared/domain/dataset'
 import { ServerMessage, WS_CLOSE_UNAUTHORIZED, WS_PATH, type ClientMessage } from '@shared/ipc/wire'
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized'
@@ -12,11 +13,16 @@ export interface Transport {
   invoke(channel: string, input: unknown): Promise<Result<unknown>>
   on(event: string, cb: (payload: unknown) => void): () => void
   onState(cb: (state: ConnectionState, detail?: string) => void): () => void
+  /** Make a picked file readable by the host: its path in the desktop app, an upload in a browser. */
+  fileRef(file: File, onProgress?: (sent: number, total: number) => void): Promise<FileRef>
+  /** A URL that downloads an export (browser only; the desktop app writes to a chosen path). */
+  exportUrl?(params: Record<string, string | number>): string
 }
 
 interface Bridge {
   invoke(channel: string, input: unknown): Promise<unknown>
   on(event: string, cb: (payload: unknown) => void): () => void
+  pathForFile?(file: File): string
 }
 
 declare global {
@@ -34,7 +40,33 @@ export function bridgeTransport(bridge: Bridge): Transport {
       cb('open')
       return () => {}
     },
+    fileRef: async (file) => {
+      const path = bridge.pathForFile?.(file)
+      if (!path) throw new Error(`Tagtune cannot see where ${file.name} is on disk.`)
+      return { path }
+    },
   }
+}
+
+/** POST a file to the browser host with upload progress (XHR: fetch has no upload progress). */
+function upload(baseUrl: string, token: string | null, file: File, onProgress?: (sent: number, total: number) => void): Promise<FileRef> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest()
+    xhr.open('POST', new URL(`/api/upload?name=${encodeURIComponent(file.name)}`, baseUrl).href)
+    if (token) xhr.setRequestHeader('X-Tagtune-Token', token)
+    xhr.upload.onprogress = (e) => onProgress?.(e.loaded, e.total)
+    xhr.onerror = () => reject(new Error(`The upload of ${file.name} failed: the connection was lost.`))
+    xhr.onload = () => {
+      try {
+        const body = JSON.parse(xhr.responseText) as Result<{ uploadId: string }>
+        if (body.ok) resolve({ uploadId: body.value.uploadId })
+        else reject(new Error(body.error.message))
+      } catch {
+        reject(new Error(`The upload of ${file.name} failed (HTTP ${xhr.status}).`))
+      }
+    }
+    xhr.send(file)
+  })
 }
 
 /** Read the access token from ?token=…, keep it for this tab, and take it out of the address bar. */
@@ -136,6 +168,13 @@ export function websocketTransport(baseUrl: string, token: string | null): Trans
       stateListeners.add(cb)
       cb(state)
       return () => stateListeners.delete(cb)
+    },
+    fileRef: (file, onProgress) => upload(baseUrl, token, file, onProgress),
+    exportUrl(params) {
+      const u = new URL('/api/export', baseUrl)
+      for (const [k, v] of Object.entries(params)) u.searchParams.set(k, String(v))
+      if (token) u.searchParams.set('token', token)
+      return u.href
     },
   }
 }

@@ -56,7 +56,8 @@ export const useProjectsStore = defineStore('projects', () => {
 
   const create = (input: ProjectCreate): Promise<Project> => write(() => api.invoke('project.create', input))
   const update = (input: ProjectUpdate): Promise<Project> => write(() => api.invoke('project.update', input))
+  const createSample = (): Promise<Project> => write(() => api.invoke('project.createSample', {}))
   const remove = (id: number): Promise<{ id: number }> => write(() => api.invoke('project.delete', { id }))
 
-  return { flash, takeFlash, projects, loaded, loading, loadError, changedElsewhere, byId, load, create, update, remove }
+  return { flash, takeFlash, projects, loaded, loading, loadError, changedElsewhere, byId, load, create, createSample, update, remove }
 })

@@ -7,11 +7,12 @@ import { runCli } from '../../../src-main/cli/main'
 import { useTempDirs } from '../../helpers/temp-dir'
 
 const tempDir = useTempDirs()
+const RESOURCES = join(import.meta.dirname, '../../../resources')
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
   let out = ''
   let err = ''
-  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { ...env }, staticDir: tempDir() })
+  const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), env: { ...env }, staticDir: tempDir(), resourcesDir: RESOURCES })
   return { code, out, err }
 }
 

@@ -24,6 +24,7 @@ async function seeded(): Promise<{ host: Host; projectId: number; labelIds: numb
 /** Every channel, with payloads that must be refused at the boundary. */
 const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'app.info': [{ verbose: true }, 'x', 42],
+  'app.chooseSavePath': [{}, { defaultName: '' }, { defaultName: 'x', folder: 'yes' }],
   'project.list': [{ filter: 'x' }, [], 'x'],
   'project.get': [{}, { id: 'one' }, { id: -1 }, { id: 1.5 }, { id: 1, more: 1 }],
   'project.create': [
@@ -47,6 +48,23 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
     { id: 1, expectedVersion: -1 },
   ],
   'project.delete': [{}, { id: '1' }, { id: 0 }, { id: 1, cascade: true }],
+  'project.createSample': [{ name: 'x' }, 1],
+  'dataset.import': [
+    {},
+    { projectId: 1 },
+    { projectId: 1, files: [] },
+    { projectId: 1, files: [{ path: '' }] },
+    { projectId: 1, files: [{ uploadId: '../etc/passwd' }] },
+    { projectId: 1, files: [{ path: '/x' }], format: 'xml' },
+    { projectId: 1, files: [{ path: '/x' }], encoding: 'ebcdic' },
+    { projectId: 1, files: [{ path: '/x' }], split: 'validation' },
+    { projectId: 1, files: [{ path: '/x' }], invalidTags: 'ignore' },
+  ],
+  'dataset.export': [{}, { projectId: 1, format: 'conll' }, { projectId: 1, format: 'xml', path: '/tmp/x' }, { projectId: 1, format: 'conll', path: '/tmp/x', split: 'valid' }],
+  'dataset.stats': [{}, { projectId: 'a' }],
+  'dataset.split': [{ projectId: 1 }, { projectId: 1, ratios: [0, 0, 0] }, { projectId: 1, ratios: [0.8, -0.1, 0.3] }, { projectId: 1, ratios: [1, 1] }, { projectId: 1, ratios: [1, 1, 1], seed: -1 }],
+  'document.list': [{}, { projectId: 1, limit: 0 }, { projectId: 1, limit: 10_000 }, { projectId: 1, split: 'x' }, { projectId: 1, status: 'finished' }],
+  'document.setSplit': [{ projectId: 1, documentIds: [], split: 'train' }, { projectId: 1, documentIds: [1], split: 'x' }, { projectId: 1, documentIds: ['1'], split: 'dev' }],
 }
 
 describe('host boundary', () => {
@@ -81,7 +99,7 @@ describe('host boundary', () => {
   it('reports the compute backend in app.info', async () => {
     const host = newHost()
     const info = await host.call('app.info', {})
-    expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: 1, dataDir: host.dataDir })
+    expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: 2, dataDir: host.dataDir })
     expect(info.backend).toMatchObject({ name: 'cpu', device: 'CPU' })
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/)
   })
