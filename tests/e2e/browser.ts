@@ -13,6 +13,7 @@ import { startServer, type RunningServer } from '../../src-main/host/ws-server'
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const chromiumAvailable = existsSync(CHROMIUM_PATH)
 export const RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer')
+export const RESOURCES_DIR = resolve(import.meta.dirname, '../../resources')
 export const SCREENSHOT_DIR = resolve(import.meta.dirname, '../../test-results/e2e')
 
 if (!chromiumAvailable) {
@@ -64,7 +65,7 @@ export function useServedApp(options: { token?: string } = {}): AppUnderTest {
   const app = {} as AppUnderTest
   beforeAll(async () => {
     app.dataDir = mkdtempSync(join(tmpdir(), 'tagtune-e2e-'))
-    app.host = createHost({ dataDir: app.dataDir, kind: 'server' })
+    app.host = createHost({ dataDir: app.dataDir, kind: 'server', resourcesDir: RESOURCES_DIR })
     app.server = await startServer({ host: app.host, staticDir: RENDERER_DIR, hostname: '127.0.0.1', port: 0, ...options })
     app.browser = await launch()
   })

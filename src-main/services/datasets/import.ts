@@ -104,7 +104,9 @@ export async function runImport(deps: ImportDeps, input: ImportInput, local: boo
   const problemCounts: Record<string, number> = {}
   let errors = 0
   let warnings = 0
-  const report = (p: Problem): void => {
+  const report = (reported: Problem): void => {
+    // Two schemes in one file make the entities ambiguous: that blocks the import even where the reader could guess.
+    const p: Problem = reported.kind === 'mixed-scheme' && reported.repaired ? { ...reported, repaired: false, message: `${reported.message} (mixed tag schemes: fix the file or choose its scheme)` } : reported
     problemCounts[p.kind] = (problemCounts[p.kind] ?? 0) + 1
     if (p.repaired) warnings++
     else errors++

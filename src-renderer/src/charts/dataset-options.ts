@@ -35,7 +35,7 @@ export function splitsOption(s: DatasetStats): EChartsCoreOption {
         type: 'pie',
         radius: ['45%', '72%'],
         center: ['50%', '45%'],
-        label: { formatter: '{b}\n{c}' },
+        label: { formatter: '{b}: {c}' },
         data: SPLITS.filter((sp) => s.documents[sp] > 0).map((sp) => ({ name: sp, value: s.documents[sp], itemStyle: { color: SPLIT_COLORS[sp] } })),
       },
     ],

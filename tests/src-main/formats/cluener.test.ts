@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { SHARED_DATA, sharedDataAvailable } from '../../helpers/shared-data'
 import { readBrat, writeBrat, type BratDocument } from '../../../src-main/formats/brat'
 import { readCluener, writeCluener } from '../../../src-main/formats/cluener'
 import { readDoccano, writeDoccano } from '../../../src-main/formats/doccano'
@@ -9,12 +10,8 @@ import { readSpacy, writeSpacy } from '../../../src-main/formats/spacy'
 import { openTextFile, textSourceFromString } from '../../../src-main/formats/text-source'
 import type { DocumentRecord, Problem, ReadContext, ReadSummary } from '../../../src-main/formats/types'
 
-const TRAIN = resolve(import.meta.dirname, '../../../../shared/data/cluener2020/train.json')
-const dataAvailable = existsSync(TRAIN)
-if (!dataAvailable) {
-  if (process.env.CI) throw new Error(`CLUENER2020 data not found at ${TRAIN}: CI requires the real-data tests.`)
-  console.warn(`Skipping the CLUENER2020 real-data tests: ${TRAIN} not found.`)
-}
+const TRAIN = resolve(SHARED_DATA, 'cluener2020/train.json')
+const dataAvailable = sharedDataAvailable('the CLUENER2020 real-data tests')
 
 const FILE = 'train.json'
 

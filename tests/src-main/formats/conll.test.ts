@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { SHARED_DATA, sharedDataAvailable } from '../../helpers/shared-data'
 import { readConll, writeConll, DETECT_SENTENCES } from '../../../src-main/formats/conll'
 import { openTextFile, textSourceFromString } from '../../../src-main/formats/text-source'
 import type { ConllReadOptions, ConllWriteOptions, DocumentRecord, Problem, ReadSummary } from '../../../src-main/formats/types'
@@ -326,12 +327,8 @@ describe('writeConll', () => {
 // ---------------------------------------------------------------------------------------------
 // Real data: counts from each folder's SOURCE.md, then a write/read round trip.
 
-const DATA = resolve(import.meta.dirname, '../../../../shared/data')
-const dataAvailable = existsSync(DATA)
-if (!dataAvailable) {
-  if (process.env.CI) throw new Error(`${DATA} is missing: CI requires the real-data CoNLL tests`)
-  console.warn(`Skipping the real-data CoNLL tests: ${DATA} not found`)
-}
+const DATA = SHARED_DATA
+const dataAvailable = sharedDataAvailable('the real-data CoNLL tests')
 
 interface DataCase {
   file: string

@@ -1,6 +1,7 @@
 import { existsSync, openSync, readSync, closeSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { SHARED_DATA, sharedDataAvailable } from '../../helpers/shared-data'
 import { detectFormat } from '../../../src-main/formats/detect'
 import { writeCluener } from '../../../src-main/formats/cluener'
 import { writeDoccano } from '../../../src-main/formats/doccano'
@@ -9,12 +10,8 @@ import { writeSpacy } from '../../../src-main/formats/spacy'
 import { writePlainText } from '../../../src-main/formats/plain-text'
 import type { DocumentRecord } from '../../../src-main/formats/types'
 
-const DATA = resolve(import.meta.dirname, '../../../../shared/data')
-const dataAvailable = existsSync(DATA)
-if (!dataAvailable) {
-  if (process.env.CI) throw new Error(`Shared data not found at ${DATA}: CI requires the real-data tests.`)
-  console.warn(`Skipping the real-data format detection tests: ${DATA} not found.`)
-}
+const DATA = SHARED_DATA
+const dataAvailable = sharedDataAvailable('the real-data format detection tests')
 
 const jsonl = (records: unknown[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n'
 const formatOf = (sample: string, name = 'data.jsonl') => detectFormat(sample, name).format
