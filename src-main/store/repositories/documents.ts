@@ -1,5 +1,5 @@
 /** Documents and annotations as rows. Spans are stored as JSON `[[start, end, labelId], ...]`. */
-import type { DB } from '../db'
+import { cached, type DB } from '../db'
 import type { AnnotationStatus, DocumentItem, SpanTuple, Split } from '../../../src-shared/domain/dataset'
 
 /**
@@ -26,20 +26,17 @@ export interface NewDocument {
 
 export function insertDocument(db: DB, d: NewDocument): number {
   return Number(
-    db
-      .prepare(
-        `INSERT INTO documents (project_id, position, text, split, token_count, tokens, meta, import_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(d.projectId, d.position, d.text, d.split, d.tokenCount, d.tokens, d.meta, d.importId, d.now).lastInsertRowid,
+    cached(
+      db,
+      `INSERT INTO documents (project_id, position, text, split, token_count, tokens, meta, import_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(d.projectId, d.position, d.text, d.split, d.tokenCount, d.tokens, d.meta, d.importId, d.now).lastInsertRowid,
   )
 }
 
 export function insertAnnotation(db: DB, a: { documentId: number; annotator: string; status: AnnotationStatus; spans: SpanTuple[]; now: string }): number {
   return Number(
-    db
-      .prepare('INSERT INTO annotations (document_id, annotator, status, spans, span_count, version, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?)')
-      .run(a.documentId, a.annotator, a.status, JSON.stringify(a.spans), a.spans.length, a.now).lastInsertRowid,
+    cached(db, 'INSERT INTO annotations (document_id, annotator, status, spans, span_count, version, updated_at) VALUES (?, ?, ?, ?, ?, 0, ?)').run(a.documentId, a.annotator, a.status, JSON.stringify(a.spans), a.spans.length, a.now).lastInsertRowid,
   )
 }
 
@@ -170,13 +167,13 @@ export function labelUsage(db: DB, projectId: number): Map<number, number> {
 // Staging: an import streams its documents here in small transactions, then copies them in one.
 
 export function stageDocuments(db: DB, token: string, firstSeq: number, docs: readonly string[]): void {
-  const stmt = db.prepare('INSERT INTO import_staging (token, seq, doc) VALUES (?, ?, ?)')
+  const stmt = cached(db, 'INSERT INTO import_staging (token, seq, doc) VALUES (?, ?, ?)')
   db.transaction(() => docs.forEach((d, i) => stmt.run(token, firstSeq + i, d)))()
 }
 
 /** Staged documents in order, a page at a time (an open iterator would block the inserts that follow). */
 export function* stagedDocuments(db: DB, token: string, pageSize = 2000): Generator<{ seq: number; doc: string }> {
-  const stmt = db.prepare('SELECT seq, doc FROM import_staging WHERE token = ? AND seq > ? ORDER BY seq LIMIT ?')
+  const stmt = cached(db, 'SELECT seq, doc FROM import_staging WHERE token = ? AND seq > ? ORDER BY seq LIMIT ?')
   let after = -1
   for (;;) {
     const rows = stmt.all(token, after, pageSize) as { seq: number; doc: string }[]
