@@ -113,6 +113,7 @@ export function createHost(options: HostOptions): Host {
     'dataset.split': (input) => datasets.split(input),
     'document.list': (input) => datasets.list(input),
     'document.setSplit': ({ projectId, documentIds, split }) => datasets.setSplit(projectId, documentIds, split),
+    'document.delete': ({ projectId, documentIds }) => datasets.deleteDocuments(projectId, documentIds),
   }
 
   let closed = false

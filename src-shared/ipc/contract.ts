@@ -70,6 +70,11 @@ export const invokes = {
     input: z.strictObject({ projectId: ProjectId, documentIds: z.array(z.number().int().positive()).min(1).max(100_000), split: Split }),
     output: z.strictObject({ moved: z.number() }),
   },
+  /** Delete documents (with their annotations) in one transaction: all of them or, if one is missing, none. */
+  'document.delete': {
+    input: z.strictObject({ projectId: ProjectId, documentIds: z.array(z.number().int().positive()).min(1).max(100_000) }),
+    output: z.strictObject({ deleted: z.number() }),
+  },
 } as const
 
 export const ProjectChange = z.strictObject({

@@ -35,6 +35,7 @@ export interface DatasetService {
   split(input: z.output<typeof SplitOptions>): { documents: PerSplit; changed: number }
   list(filter: z.output<typeof DocumentFilter>): DocumentPage
   setSplit(projectId: number, documentIds: number[], split: Split): { moved: number }
+  deleteDocuments(projectId: number, documentIds: number[]): { deleted: number }
 }
 
 export interface DatasetEvents {
@@ -117,6 +118,17 @@ export function createDatasetService(db: DB, projects: ProjectService, uploads: 
       })()
       events.changed(projectId)
       return { moved }
+    },
+
+    deleteDocuments(projectId, documentIds) {
+      projects.get(projectId)
+      const deleted = db.transaction(() => {
+        const n = docs.deleteDocuments(db, projectId, documentIds)
+        if (n !== documentIds.length) throw new AppError('NOT_FOUND', `${documentIds.length - n} of the documents are not in this project; nothing was deleted.`)
+        return n
+      })()
+      events.changed(projectId)
+      return { deleted }
     },
   }
 }

@@ -140,3 +140,39 @@ function rawGet(port: number, path: string): Promise<{ status: number; body: str
     }).on('error', reject)
   })
 }
+
+describe('HTTP API for files', () => {
+  it('takes an upload, imports it over the WebSocket, and downloads the export', async () => {
+    const { ws, server, host } = await serve({ token: 'tok' })
+    const up = await fetch(`${server.url}api/upload?name=${encodeURIComponent('news.jsonl')}`, {
+      method: 'POST',
+      headers: { 'X-Tagtune-Token': 'tok' },
+      body: '{"text": "Ada 😀 in Paris", "label": [[0, 3, "PER"], [9, 14, "LOC"]]}\n',
+    })
+    expect(up.status).toBe(200)
+    const { value } = (await up.json()) as { value: { uploadId: string; name: string } }
+    expect(value.name).toBe('news.jsonl')
+    const c = await connect(`${ws}?token=tok`)
+    cleanups.push(() => c.close())
+    const created = await c.invoke('project.create', { name: 'N', labels: [{ name: 'PER' }, { name: 'LOC' }] })
+    const projectId = created.ok ? (created.value as { id: number }).id : 0
+    // A browser may not name a path on the workstation.
+    expect(await c.invoke('dataset.import', { projectId, files: [{ path: '/etc/hostname' }] })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    expect(await c.invoke('dataset.import', { projectId, files: [{ uploadId: value.uploadId }] })).toMatchObject({ ok: true, value: { documents: 1, spans: 2 } })
+
+    const down = await fetch(`${server.url}api/export?projectId=${projectId}&format=doccano&token=tok`)
+    expect(down.status).toBe(200)
+    expect(down.headers.get('content-disposition')).toContain('N.jsonl')
+    expect(JSON.parse((await down.text()).trim())).toMatchObject({ text: 'Ada 😀 in Paris', label: [[0, 3, 'PER'], [9, 14, 'LOC']] })
+    expect((await fetch(`${server.url}api/export?projectId=${projectId}&format=xml&token=tok`)).status).toBe(400)
+    expect((await fetch(`${server.url}api/export?projectId=999&format=conll&token=tok`)).status).toBe(404)
+    expect(await host.call('project.list', {})).toHaveLength(1)
+  })
+
+  it('refuses uploads and downloads without the token or from another origin', async () => {
+    const { server } = await serve({ token: 'tok' })
+    expect((await fetch(`${server.url}api/upload?name=a.txt`, { method: 'POST', body: 'x' })).status).toBe(401)
+    expect((await fetch(`${server.url}api/export?projectId=1&format=conll&token=nope`)).status).toBe(401)
+    expect((await fetch(`${server.url}api/upload?name=a.txt`, { method: 'POST', body: 'x', headers: { 'X-Tagtune-Token': 'tok', Origin: 'http://evil.example' } })).status).toBe(403)
+  })
+})

@@ -189,6 +189,14 @@ describe('splits and statistics', () => {
     const bad = await host.invoke('document.setSplit', { projectId: p.id, documentIds: [page.items[0]!.id, 999_999], split: 'dev' })
     expect(bad).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
     expect((await host.call('dataset.stats', { projectId: p.id })).documents.test).toBe(12)
+
+    // Deleting is all or nothing.
+    const before = tableCounts(host)
+    const missing = await host.invoke('document.delete', { projectId: p.id, documentIds: [page.items[0]!.id, 999_999] })
+    expect(missing).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    expect(tableCounts(host)).toEqual(before)
+    expect(await host.call('document.delete', { projectId: p.id, documentIds: page.items.map((d) => d.id) })).toEqual({ deleted: 2 })
+    expect(tableCounts(host)).toMatchObject({ documents: before.documents! - 2, annotations: before.annotations! - 2 })
   })
 
   it('computes statistics a user can check by hand', async () => {
