@@ -12,6 +12,7 @@ import { createProjectService } from '../services/projects'
 import { createDatasetService } from '../services/datasets'
 import { createUploadService, type UploadService } from '../services/uploads'
 import { createSampleProject } from '../services/sample'
+import { createAnnotationService } from '../services/annotations'
 import { clearStaleStaging } from '../store/repositories/documents'
 import { initBackend, type BackendPreference } from '../engine/backend'
 import { APP_VERSION } from './version'
@@ -81,6 +82,7 @@ export function createHost(options: HostOptions): Host {
   clearStaleStaging(db, new Date(Date.now() - 24 * 3600 * 1000))
   const projects = createProjectService(db, (change) => emit('project.onDidChange', change))
   const uploads = createUploadService(options.dataDir)
+  const annotations = createAnnotationService(db, projects, (c) => emit('annotation.onDidChange', c))
   const datasets = createDatasetService(db, projects, uploads, {
     progress: (p) => emit('dataset.onDidImportProgress', p),
     changed: (projectId) => emit('dataset.onDidChange', { projectId }),
@@ -114,6 +116,8 @@ export function createHost(options: HostOptions): Host {
     'document.list': (input) => datasets.list(input),
     'document.setSplit': ({ projectId, documentIds, split }) => datasets.setSplit(projectId, documentIds, split),
     'document.delete': ({ projectId, documentIds }) => datasets.deleteDocuments(projectId, documentIds),
+    'document.get': ({ id }) => annotations.getDocument(id),
+    'annotation.save': (input) => annotations.save(input),
   }
 
   let closed = false

@@ -17,6 +17,7 @@ import {
   Split,
   SplitOptions,
 } from '../domain/dataset'
+import { AnnotationChange, AnnotationRecord, AnnotationSave, DocumentDetail } from '../domain/annotation'
 
 export const BackendInfo = z.strictObject({
   /** tfjs backend name: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm' or 'cpu'. */
@@ -75,6 +76,9 @@ export const invokes = {
     input: z.strictObject({ projectId: ProjectId, documentIds: z.array(z.number().int().positive()).min(1).max(100_000) }),
     output: z.strictObject({ deleted: z.number() }),
   },
+  /** A document with every annotator's annotation of it, and its neighbours in the project. */
+  'document.get': { input: z.strictObject({ id: z.number().int().positive() }), output: DocumentDetail },
+  'annotation.save': { input: AnnotationSave, output: AnnotationRecord },
 } as const
 
 export const ProjectChange = z.strictObject({
@@ -88,6 +92,8 @@ export const events = {
   /** Documents of a project were added, moved or removed. */
   'dataset.onDidChange': z.strictObject({ projectId: ProjectId }),
   'dataset.onDidImportProgress': ImportProgress,
+  /** Someone saved an annotation: other windows showing the document reload or warn. */
+  'annotation.onDidChange': AnnotationChange,
 } as const
 
 export type Invokes = typeof invokes

@@ -64,6 +64,14 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'dataset.stats': [{}, { projectId: 'a' }],
   'dataset.split': [{ projectId: 1 }, { projectId: 1, ratios: [0, 0, 0] }, { projectId: 1, ratios: [0.8, -0.1, 0.3] }, { projectId: 1, ratios: [1, 1] }, { projectId: 1, ratios: [1, 1, 1], seed: -1 }],
   'document.list': [{}, { projectId: 1, limit: 0 }, { projectId: 1, limit: 10_000 }, { projectId: 1, split: 'x' }, { projectId: 1, status: 'finished' }],
+  'document.get': [{}, { id: 0 }, { id: 'x' }],
+  'annotation.save': [
+    {},
+    { documentId: 1, annotator: '', spans: [], status: 'done', expectedVersion: 0 },
+    { documentId: 1, annotator: 'ana', spans: [[0, 1]], status: 'done', expectedVersion: 0 },
+    { documentId: 1, annotator: 'ana', spans: [], status: 'finished', expectedVersion: 0 },
+    { documentId: 1, annotator: 'ana', spans: [], status: 'done' },
+  ],
   'document.delete': [{ projectId: 1, documentIds: [] }, { projectId: 1 }, { projectId: 1, documentIds: [0] }],
   'document.setSplit': [{ projectId: 1, documentIds: [], split: 'train' }, { projectId: 1, documentIds: [1], split: 'x' }, { projectId: 1, documentIds: ['1'], split: 'dev' }],
 }

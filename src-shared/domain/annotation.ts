@@ -1,0 +1,50 @@
+/** One annotator's spans on one document, and the messages that read and save them. */
+import { z } from 'zod'
+import { AnnotationStatus, Split, SpanTuple } from './dataset'
+
+export const ANNOTATOR_NAME_MAX = 100
+export const AnnotatorName = z.string().trim().min(1, 'annotator name is empty').max(ANNOTATOR_NAME_MAX)
+
+export const AnnotationRecord = z.strictObject({
+  id: z.number().int().positive(),
+  documentId: z.number().int().positive(),
+  annotator: z.string(),
+  status: AnnotationStatus,
+  spans: z.array(SpanTuple),
+  /** Starts at 0 and grows by one with every save. */
+  version: z.number().int().nonnegative(),
+  updatedAt: z.string(),
+})
+export type AnnotationRecord = z.infer<typeof AnnotationRecord>
+
+export const DocumentDetail = z.strictObject({
+  id: z.number().int().positive(),
+  projectId: z.number().int().positive(),
+  position: z.number().int().nonnegative(),
+  text: z.string(),
+  split: Split,
+  annotations: z.array(AnnotationRecord),
+  previousId: z.number().int().positive().nullable(),
+  nextId: z.number().int().positive().nullable(),
+})
+export type DocumentDetail = z.infer<typeof DocumentDetail>
+
+export const AnnotationSave = z.strictObject({
+  documentId: z.number().int().positive(),
+  annotator: AnnotatorName,
+  spans: z.array(SpanTuple).max(100_000),
+  status: AnnotationStatus,
+  /**
+   * The version this edit started from: 0 for a first annotation. When someone saved in
+   * between, the save is refused with CONFLICT and their version in the error's details.
+   */
+  expectedVersion: z.number().int().nonnegative(),
+})
+export type AnnotationSave = z.input<typeof AnnotationSave>
+
+export const AnnotationChange = z.strictObject({
+  projectId: z.number().int().positive(),
+  documentId: z.number().int().positive(),
+  annotator: z.string(),
+  version: z.number().int().nonnegative(),
+})
