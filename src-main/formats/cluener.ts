@@ -4,56 +4,20 @@
  * 'span-text-mismatch', span skipped). `label` may be absent (the official test set). Other
  * top-level keys (e.g. `id`) are kept in `meta`.
  */
+import { describe, isInt, isObject, jsonRecords, metaOf, recordText, withMeta } from './json-records'
 import { compareSpans, offsetConverter, spanFromCodePoints, spanToCodePoints } from './offsets'
-import type { DocumentRecord, ProblemKind, ReadContext, ReadSummary, SpanRecord } from './types'
+import type { DocumentRecord, ReadContext, ReadSummary, SpanRecord } from './types'
 
 const RESERVED = new Set(['text', 'label'])
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v)
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v)
-/** `{id?, ...fields, ...other meta keys}`: the record a writer emits (own keys only, never a prototype). */
-const withMeta = (meta: Json, fields: [string, unknown][], reserved: Set<string>): Json =>
-  Object.fromEntries([
-    ...(meta.id !== undefined ? [['id', meta.id] as [string, unknown]] : []),
-    ...fields,
-    ...Object.entries(meta).filter(([k]) => !reserved.has(k) && k !== 'id'),
-  ])
 /** `label.name["叶老桂"]`: how a key is shown in a field path. */
 const prop = (k: string): string => (/^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`)
 
 export async function* readCluener(lines: AsyncIterable<string>, ctx: ReadContext): AsyncGenerator<DocumentRecord, ReadSummary> {
-  let lineNo = 0
   let unlabelled = 0
-  for await (const raw of lines) {
-    lineNo++
-    const line = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
-    if (line.trim() === '') continue
-    const at = lineNo
-    const report = (kind: ProblemKind, message: string, field?: string): void => ctx.report({ kind, file: ctx.file, line: at, field, message })
-
-    let rec: unknown
-    try {
-      rec = JSON.parse(line)
-    } catch (e) {
-      report('syntax', `not valid JSON: ${(e as Error).message}`)
-      continue
-    }
-    if (!isObject(rec)) {
-      report('syntax', `expected a JSON object with "text", got ${describe(rec)}`)
-      continue
-    }
-    const text = rec.text
-    if (typeof text !== 'string') {
-      report('field', text === undefined ? 'the "text" field is missing' : `"text" must be a string, got ${describe(text)}`, 'text')
-      continue
-    }
-    if (text.trim() === '') {
-      report('empty-document', 'the text is empty; record skipped')
-      continue
-    }
-
+  for await (const { rec, line, report } of jsonRecords(lines, ctx)) {
+    const text = recordText(rec, report)
+    if (text === null) continue
     const spans: SpanRecord[] = []
     const label = rec.label
     if (label === undefined || label === null) unlabelled++
@@ -89,9 +53,8 @@ export async function* readCluener(lines: AsyncIterable<string>, ctx: ReadContex
         }
       }
     }
-    const meta = Object.fromEntries(Object.entries(rec).filter(([k]) => !RESERVED.has(k)))
     spans.sort(compareSpans)
-    yield { text, spans, meta, source: { file: ctx.file, line: at } }
+    yield { text, spans, meta: metaOf(rec, RESERVED), source: { file: ctx.file, line } }
   }
   const notes: string[] = []
   if (unlabelled > 0) notes.push(`${unlabelled} record${unlabelled === 1 ? ' has' : 's have'} no "label" (read without spans).`)

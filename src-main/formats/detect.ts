@@ -3,12 +3,10 @@
  * middle of a record, so a last line that does not parse is not held against the file. The reason
  * is a sentence shown to the user.
  */
+import { isObject } from './json-records'
 import type { Format, FormatDetection } from './types'
 
 export type Detection = FormatDetection | { format: null; reason: string }
-
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 const TAG = /^(?:O|[BIESMLU]-\S+)$/
 /** Lines looked at; enough to be sure, few enough to stay fast on a 64 KB sample. */

@@ -12,18 +12,12 @@
  * - `meta` keeps the task `id`, the other `data` fields (`meta.data`) and, when the text is not in
  *   `data.text`, the field it came from (`meta.textKey`), so an export goes back to the same field.
  */
+import { describe, isInt, isObject, type Json, type Report } from './json-records'
 import { checkUtf16Span, compareSpans } from './offsets'
-import type { DocumentRecord, ProblemKind, ReadContext, ReadSummary, ScoredSpanRecord } from './types'
-
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v)
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v)
+import type { DocumentRecord, ReadContext, ReadSummary, ScoredSpanRecord } from './types'
 
 /** Keys JSON_MIN adds next to the data fields; they are not data and not the text. */
 const MIN_KEYS = new Set(['id', 'annotator', 'annotation_id', 'created_at', 'updated_at', 'lead_time'])
-
-type Report = (kind: ProblemKind, message: string, field?: string) => void
 
 class Counts {
   readonly textKeys = new Map<string, number>()

@@ -2,20 +2,18 @@
  * Plain text: one document per non-empty line, no spans (for annotating from scratch). Lines that
  * are empty or only whitespace are skipped and counted in the notes; other lines are kept as they are.
  */
+import { numberedLines } from './json-records'
 import type { DocumentRecord, ReadContext, ReadSummary } from './types'
 
 export async function* readPlainText(lines: AsyncIterable<string>, ctx: ReadContext): AsyncGenerator<DocumentRecord, ReadSummary> {
-  let lineNo = 0
   let blank = 0
-  for await (const raw of lines) {
-    lineNo++
-    let text = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
-    if (text.endsWith('\r')) text = text.slice(0, -1)
+  for await (const { line, text: raw } of numberedLines(lines)) {
+    const text = raw.endsWith('\r') ? raw.slice(0, -1) : raw
     if (text.trim() === '') {
       blank++
       continue
     }
-    yield { text, spans: [], meta: {}, source: { file: ctx.file, line: lineNo } }
+    yield { text, spans: [], meta: {}, source: { file: ctx.file, line } }
   }
   return { notes: blank > 0 ? [`Skipped ${blank} blank line${blank === 1 ? '' : 's'}.`] : [] }
 }

@@ -11,44 +11,15 @@
  * - A span's optional `text` must match the text at its offsets, else 'span-text-mismatch'.
  * - `_annotator_id` becomes `annotator`; every other key except text/tokens/spans is kept in `meta`.
  */
+import { describe, isInt, isObject, jsonRecords, metaOf, recordText, withMeta, type Json, type Report } from './json-records'
 import { compareSpans, offsetConverter, spanFromCodePoints, spanToCodePoints, type OffsetConverter } from './offsets'
-import type { DocumentRecord, ProblemKind, ReadContext, ReadSummary, SpanRecord, TokenRecord } from './types'
+import type { DocumentRecord, ReadContext, ReadSummary, SpanRecord, TokenRecord } from './types'
 
 const RESERVED = new Set(['text', 'tokens', 'spans', '_annotator_id'])
 
-type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-/** `{id?, ...fields, ...other meta keys}`: the record a writer emits (own keys only, never a prototype). */
-const withMeta = (meta: Json, fields: [string, unknown][], reserved: Set<string>): Json =>
-  Object.fromEntries([
-    ...(meta.id !== undefined ? [['id', meta.id] as [string, unknown]] : []),
-    ...fields,
-    ...Object.entries(meta).filter(([k]) => !reserved.has(k) && k !== 'id'),
-  ])
-const describe = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v)
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v)
-
 export async function* readSpacy(lines: AsyncIterable<string>, ctx: ReadContext): AsyncGenerator<DocumentRecord, ReadSummary> {
-  let lineNo = 0
   const skipped = { reject: 0, ignore: 0 }
-  for await (const raw of lines) {
-    lineNo++
-    const line = lineNo === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw
-    if (line.trim() === '') continue
-    const at = lineNo
-    const report = (kind: ProblemKind, message: string, field?: string): void => ctx.report({ kind, file: ctx.file, line: at, field, message })
-
-    let rec: unknown
-    try {
-      rec = JSON.parse(line)
-    } catch (e) {
-      report('syntax', `not valid JSON: ${(e as Error).message}`)
-      continue
-    }
-    if (!isObject(rec)) {
-      report('syntax', `expected a JSON object with "text", got ${describe(rec)}`)
-      continue
-    }
+  for await (const { rec, line, report } of jsonRecords(lines, ctx)) {
     const answer = rec.answer
     if (answer === 'reject' || answer === 'ignore') {
       skipped[answer]++
@@ -58,21 +29,13 @@ export async function* readSpacy(lines: AsyncIterable<string>, ctx: ReadContext)
       report('field', `"answer" must be "accept", "reject" or "ignore", got ${JSON.stringify(answer)}; record skipped`, 'answer')
       continue
     }
-    const text = rec.text
-    if (typeof text !== 'string') {
-      report('field', text === undefined ? 'the "text" field is missing' : `"text" must be a string, got ${describe(text)}`, 'text')
-      continue
-    }
-    if (text.trim() === '') {
-      report('empty-document', 'the text is empty; record skipped')
-      continue
-    }
+    const text = recordText(rec, report)
+    if (text === null) continue
     const conv = offsetConverter(text)
     const spans = readSpans(rec.spans, conv, report)
     const tokens = readTokens(rec.tokens, conv, report)
 
-    const meta = Object.fromEntries(Object.entries(rec).filter(([k]) => !RESERVED.has(k)))
-    const doc: DocumentRecord = { text, spans, meta, source: { file: ctx.file, line: at } }
+    const doc: DocumentRecord = { text, spans, meta: metaOf(rec, RESERVED), source: { file: ctx.file, line } }
     if (tokens) doc.tokens = tokens
     if (typeof rec._annotator_id === 'string') doc.annotator = rec._annotator_id
     yield doc
@@ -83,8 +46,6 @@ export async function* readSpacy(lines: AsyncIterable<string>, ctx: ReadContext)
   }
   return { notes }
 }
-
-type Report = (kind: ProblemKind, message: string, field?: string) => void
 
 function readSpans(value: unknown, conv: OffsetConverter, report: Report): SpanRecord[] {
   const spans: SpanRecord[] = []

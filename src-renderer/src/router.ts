@@ -2,6 +2,7 @@ import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-rou
 import ProjectsView from './views/ProjectsView.vue'
 import ComingSoonView from './views/ComingSoonView.vue'
 import DatasetView from './views/DatasetView.vue'
+import AnnotateView from './views/AnnotateView.vue'
 import { NAV_ITEMS } from './nav'
 
 const routes: RouteRecordRaw[] = [
@@ -11,6 +12,8 @@ const routes: RouteRecordRaw[] = [
   { path: '/projects/:id(\\d+)', name: 'project', component: ProjectsView, props: true },
   { path: '/dataset', name: 'dataset', component: DatasetView },
   { path: '/dataset/:id(\\d+)', name: 'dataset-project', component: DatasetView, props: true },
+  { path: '/annotate', name: 'annotate', component: AnnotateView },
+  { path: '/annotate/:projectId(\\d+)/:documentId(\\d+)?', name: 'annotate-document', component: AnnotateView, props: true },
   ...NAV_ITEMS.filter((n) => !n.ready).map((n) => ({ path: n.path, name: n.key, component: ComingSoonView, props: { item: n } })),
   { path: '/:rest(.*)*', redirect: '/projects' },
 ]

@@ -1,31 +1,18 @@
 import { describe, expect, it } from 'vitest'
+import { covered, drain, expectRoundTrip, readAll } from '../../helpers/format-testkit'
 import { readBrat, writeBrat, type BratDocument } from '../../../src-main/formats/brat'
-import type { DocumentRecord, Problem } from '../../../src-main/formats/types'
+import type { DocumentRecord } from '../../../src-main/formats/types'
 
-async function read(pairs: BratDocument[]) {
-  const problems: Problem[] = []
-  const gen = readBrat(
+/** Given as an async iterable, like the pairs the registry reads from files. */
+const read = (pairs: BratDocument[]) =>
+  readAll(
+    readBrat,
     (async function* () {
       yield* pairs
     })(),
-    { file: 'brat', report: (p) => problems.push(p) },
+    'brat',
   )
-  const docs: DocumentRecord[] = []
-  let r = await gen.next()
-  while (!r.done) {
-    docs.push(r.value)
-    r = await gen.next()
-  }
-  return { docs, notes: r.value.notes, problems }
-}
-
-async function write(docs: Iterable<DocumentRecord>): Promise<BratDocument[]> {
-  const out: BratDocument[] = []
-  for await (const d of writeBrat(docs)) out.push(d)
-  return out
-}
-
-const covered = (d: DocumentRecord): string[] => d.spans.map((s) => `${d.text.slice(s.start, s.end)}/${s.label}`)
+const write = (docs: Iterable<DocumentRecord>): Promise<BratDocument[]> => drain(writeBrat(docs))
 
 // Code points: 😀=0, Sony=2..6, 𠮷野家=11..14, Sweden=18..24 (UTF-16 +1 after 😀, +2 after 𠮷).
 const TEXT = '😀 Sony and 𠮷野家 in Sweden.\nSecond line.\n'
@@ -123,13 +110,7 @@ describe('writeBrat', () => {
       { name: 'doc2', text: '👍🏽 Ann\r\nLee 🇫🇷', ann: 'T1\tPER 3 11\tAnn  Lee\nT2\tFLAG 12 14\t🇫🇷\n' },
       { name: 'doc3', text: 'nothing', ann: '' },
     ]
-    const first = await read(pairs)
-    expect(first.problems).toEqual([])
-    expect(covered(first.docs[1]!)).toEqual(['Ann\r\nLee/PER', '🇫🇷/FLAG'])
-    const written = await write(first.docs)
-    const second = await read(written)
-    expect(second.problems).toEqual([])
-    expect(second.docs).toEqual(first.docs)
-    expect(await write(second.docs)).toEqual(written)
+    const { docs } = await expectRoundTrip(read, write, pairs)
+    expect(covered(docs[1]!)).toEqual(['Ann\r\nLee/PER', '🇫🇷/FLAG'])
   })
 })

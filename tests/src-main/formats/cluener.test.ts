@@ -1,47 +1,22 @@
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { covered, drain, expectRoundTrip, join, readAll, readText, type ReadResult } from '../../helpers/format-testkit'
 import { SHARED_DATA, sharedDataAvailable } from '../../helpers/shared-data'
-import { readBrat, writeBrat, type BratDocument } from '../../../src-main/formats/brat'
+import { readBrat, writeBrat } from '../../../src-main/formats/brat'
 import { readCluener, writeCluener } from '../../../src-main/formats/cluener'
 import { readDoccano, writeDoccano } from '../../../src-main/formats/doccano'
 import { readLabelStudio, writeLabelStudio } from '../../../src-main/formats/label-studio'
 import { readSpacy, writeSpacy } from '../../../src-main/formats/spacy'
-import { openTextFile, textSourceFromString } from '../../../src-main/formats/text-source'
-import type { DocumentRecord, Problem, ReadContext, ReadSummary } from '../../../src-main/formats/types'
+import { openTextFile } from '../../../src-main/formats/text-source'
+import type { DocumentRecord, Problem } from '../../../src-main/formats/types'
 
 const TRAIN = resolve(SHARED_DATA, 'cluener2020/train.json')
 const dataAvailable = sharedDataAvailable('the CLUENER2020 real-data tests')
 
 const FILE = 'train.json'
 
-async function collect(gen: AsyncGenerator<DocumentRecord, ReadSummary>) {
-  const docs: DocumentRecord[] = []
-  let r = await gen.next()
-  while (!r.done) {
-    docs.push(r.value)
-    r = await gen.next()
-  }
-  return { docs, notes: r.value.notes }
-}
-
-function context(file = FILE): { ctx: ReadContext; problems: Problem[] } {
-  const problems: Problem[] = []
-  return { ctx: { file, report: (p) => problems.push(p) }, problems }
-}
-
-async function read(text: string) {
-  const { ctx, problems } = context()
-  return { ...(await collect(readCluener(textSourceFromString(text, FILE).lines(), ctx))), problems }
-}
-
-async function join(chunks: AsyncIterable<string>): Promise<string> {
-  const out: string[] = []
-  for await (const c of chunks) out.push(c)
-  return out.join('')
-}
-
-const covered = (d: DocumentRecord): string[] => d.spans.map((s) => `${d.text.slice(s.start, s.end)}/${s.label}`)
+const read = (text: string) => readText(readCluener, text, FILE)
+const write = (docs: Iterable<DocumentRecord>): Promise<string> => join(writeCluener(docs))
 
 describe('readCluener', () => {
   it('reads inclusive code-point offsets grouped by type and entity string, sorted', async () => {
@@ -132,12 +107,12 @@ describe('writeCluener', () => {
       meta: { id: 9 },
       source: { file: 'x' },
     }
-    expect(await join(writeCluener([doc]))).toBe('{"id":9,"text":"叶老桂和𠮷野家的叶老桂","label":{"name":{"叶老桂":[[0,2],[8,10]]},"company":{"𠮷野家":[[4,6]]}}}\n')
+    expect(await write([doc])).toBe('{"id":9,"text":"叶老桂和𠮷野家的叶老桂","label":{"name":{"叶老桂":[[0,2],[8,10]]},"company":{"𠮷野家":[[4,6]]}}}\n')
   })
 
   it('keeps labels and entities named like Object.prototype members as plain keys', async () => {
     const doc: DocumentRecord = { text: 'constructor', spans: [{ start: 0, end: 11, label: '__proto__' }], meta: {}, source: { file: 'x' } }
-    const text = await join(writeCluener([doc]))
+    const text = await write([doc])
     expect(text).toBe('{"text":"constructor","label":{"__proto__":{"constructor":[[0,10]]}}}\n')
     expect((await read(text)).docs[0]!.spans).toEqual(doc.spans)
   })
@@ -148,13 +123,8 @@ describe('writeCluener', () => {
       JSON.stringify({ text: '👍🏽🇫🇷法国', label: { scene: { '👍🏽': [[0, 1]] }, address: { 法国: [[4, 5]], '🇫🇷': [[2, 3]] } } }),
       JSON.stringify({ text: '没有实体', label: {} }),
     ].join('\n')
-    const first = await read(input)
-    expect(first.problems).toEqual([])
-    expect(covered(first.docs[1]!)).toEqual(['👍🏽/scene', '🇫🇷/address', '法国/address'])
-    const text = await join(writeCluener(first.docs))
-    const second = await read(text)
-    expect(second.problems).toEqual([])
-    expect(second.docs).toEqual(first.docs)
+    const { docs } = await expectRoundTrip(read, write, input)
+    expect(covered(docs[1]!)).toEqual(['👍🏽/scene', '🇫🇷/address', '法国/address'])
   })
 })
 
@@ -162,32 +132,16 @@ describe('writeCluener', () => {
 async function convertChain(start: DocumentRecord[]): Promise<{ step: string; docs: DocumentRecord[]; problems: Problem[] }[]> {
   const steps: { step: string; docs: DocumentRecord[]; problems: Problem[] }[] = []
   let docs = start
-  const lineReaders = [
-    ['doccano', writeDoccano, readDoccano],
-    ['spacy', writeSpacy, readSpacy],
-  ] as const
-  for (const [step, write, readX] of lineReaders) {
-    const { ctx, problems } = context(step)
-    docs = (await collect(readX(textSourceFromString(await join(write(docs)), step).lines(), ctx))).docs
-    steps.push({ step, docs, problems })
+  const step = async (name: string, result: Promise<ReadResult>): Promise<void> => {
+    const { docs: out, problems } = await result
+    docs = out
+    steps.push({ step: name, docs, problems })
   }
-  {
-    const { ctx, problems } = context('label-studio')
-    docs = (await collect(readLabelStudio(await join(writeLabelStudio(docs)), ctx))).docs
-    steps.push({ step: 'label-studio', docs, problems })
-  }
-  {
-    const { ctx, problems } = context('brat')
-    const pairs: BratDocument[] = []
-    for await (const p of writeBrat(docs)) pairs.push(p)
-    docs = (await collect(readBrat(pairs, ctx))).docs
-    steps.push({ step: 'brat', docs, problems })
-  }
-  {
-    const { ctx, problems } = context('cluener')
-    docs = (await collect(readCluener(textSourceFromString(await join(writeCluener(docs)), 'cluener').lines(), ctx))).docs
-    steps.push({ step: 'cluener', docs, problems })
-  }
+  await step('doccano', readText(readDoccano, await join(writeDoccano(docs)), 'doccano'))
+  await step('spacy', readText(readSpacy, await join(writeSpacy(docs)), 'spacy'))
+  await step('label-studio', readAll(readLabelStudio, await join(writeLabelStudio(docs)), 'label-studio'))
+  await step('brat', readAll(readBrat, await drain(writeBrat(docs)), 'brat'))
+  await step('cluener', readText(readCluener, await write(docs), 'cluener'))
   return steps
 }
 
@@ -209,11 +163,7 @@ describe('conversion between formats', () => {
 })
 
 describe.skipIf(!dataAvailable)('CLUENER2020 train (real data)', () => {
-  const load = async () => {
-    const { ctx, problems } = context()
-    const source = await openTextFile(TRAIN)
-    return { ...(await collect(readCluener(source.lines(), ctx))), problems }
-  }
+  const load = async () => readAll(readCluener, (await openTextFile(TRAIN)).lines(), FILE)
 
   it('reads 10748 documents and the per-type span counts of SOURCE.md', async () => {
     const { docs, problems, notes } = await load()
@@ -241,7 +191,7 @@ describe.skipIf(!dataAvailable)('CLUENER2020 train (real data)', () => {
 
   it('round-trips through writeCluener to identical documents', async () => {
     const { docs } = await load()
-    const text = await join(writeCluener(docs))
+    const text = await write(docs)
     expect(text.split('\n')).toHaveLength(10749)
     const again = await read(text)
     expect(again.problems).toEqual([])

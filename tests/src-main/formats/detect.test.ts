@@ -1,6 +1,7 @@
 import { existsSync, openSync, readSync, closeSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { join, jsonl } from '../../helpers/format-testkit'
 import { SHARED_DATA, sharedDataAvailable } from '../../helpers/shared-data'
 import { detectFormat } from '../../../src-main/formats/detect'
 import { writeCluener } from '../../../src-main/formats/cluener'
@@ -13,7 +14,6 @@ import type { DocumentRecord } from '../../../src-main/formats/types'
 const DATA = SHARED_DATA
 const dataAvailable = sharedDataAvailable('the real-data format detection tests')
 
-const jsonl = (records: unknown[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n'
 const formatOf = (sample: string, name = 'data.jsonl') => detectFormat(sample, name).format
 
 describe('detectFormat', () => {
@@ -109,16 +109,11 @@ describe('detectFormat', () => {
 
   it('detects what the writers produce', async () => {
     const docs: DocumentRecord[] = [{ text: '😀 Apple', spans: [{ start: 3, end: 8, label: 'ORG' }], meta: {}, source: { file: 'x' } }]
-    const run = async (chunks: AsyncIterable<string>): Promise<string> => {
-      let s = ''
-      for await (const c of chunks) s += c
-      return s
-    }
-    expect(formatOf(await run(writeDoccano(docs)))).toBe('doccano')
-    expect(formatOf(await run(writeSpacy(docs)))).toBe('spacy')
-    expect(formatOf(await run(writeCluener(docs)))).toBe('cluener')
-    expect(formatOf(await run(writeLabelStudio(docs)), 'x.json')).toBe('label-studio')
-    expect(formatOf(await run(writePlainText(docs)), 'x.txt')).toBe('text')
+    expect(formatOf(await join(writeDoccano(docs)))).toBe('doccano')
+    expect(formatOf(await join(writeSpacy(docs)))).toBe('spacy')
+    expect(formatOf(await join(writeCluener(docs)))).toBe('cluener')
+    expect(formatOf(await join(writeLabelStudio(docs)), 'x.json')).toBe('label-studio')
+    expect(formatOf(await join(writePlainText(docs)), 'x.txt')).toBe('text')
   })
 })
 

@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { covered, expectRoundTrip, join, readText } from '../../helpers/format-testkit'
 import { readDoccano, writeDoccano } from '../../../src-main/formats/doccano'
-import { textSourceFromString } from '../../../src-main/formats/text-source'
-import type { DocumentRecord, Problem } from '../../../src-main/formats/types'
+import type { DocumentRecord } from '../../../src-main/formats/types'
 
 const FILE = 'in.jsonl'
 
-async function read(text: string) {
-  const problems: Problem[] = []
-  const gen = readDoccano(textSourceFromString(text, FILE).lines(), { file: FILE, report: (p) => problems.push(p) })
-  const docs: DocumentRecord[] = []
-  let r = await gen.next()
-  while (!r.done) {
-    docs.push(r.value)
-    r = await gen.next()
-  }
-  return { docs, notes: r.value.notes, problems }
-}
-
-async function write(docs: Iterable<DocumentRecord>): Promise<string> {
-  const chunks: string[] = []
-  for await (const c of writeDoccano(docs)) chunks.push(c)
-  return chunks.join('')
-}
-
-const covered = (d: DocumentRecord): string[] => d.spans.map((s) => `${d.text.slice(s.start, s.end)}/${s.label}`)
+const read = (text: string) => readText(readDoccano, text, FILE)
+const write = (docs: Iterable<DocumentRecord>): Promise<string> => join(writeDoccano(docs))
 
 // Code points: 😀=0, Apple=2..7, 𠮷野家=12..15, Paris=19..24 (UTF-16: +1 after 😀, +2 after 𠮷).
 const ASTRAL = '😀 Apple and 𠮷野家 in Paris'
@@ -152,13 +135,7 @@ describe('writeDoccano', () => {
     ]
       .map((r) => JSON.stringify(r))
       .join('\n')
-    const first = await read(input)
-    expect(first.problems).toEqual([])
-    expect(covered(first.docs[1]!)).toEqual(['👍🏽/EMOJI', '𠮷/CJK'])
-    const text = await write(first.docs)
-    const second = await read(text)
-    expect(second.problems).toEqual([])
-    expect(second.docs).toEqual(first.docs)
-    expect(await write(second.docs)).toBe(text)
+    const { docs } = await expectRoundTrip(read, write, input)
+    expect(covered(docs[1]!)).toEqual(['👍🏽/EMOJI', '𠮷/CJK'])
   })
 })

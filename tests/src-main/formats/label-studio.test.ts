@@ -1,30 +1,13 @@
 import { describe, expect, it } from 'vitest'
+import { covered, drain, expectRoundTrip, readAll } from '../../helpers/format-testkit'
 import { readLabelStudio, writeLabelStudio, type LabelStudioWriteOptions } from '../../../src-main/formats/label-studio'
-import type { DocumentRecord, Problem } from '../../../src-main/formats/types'
+import type { DocumentRecord } from '../../../src-main/formats/types'
 
 const FILE = 'export.json'
 
-async function read(text: string) {
-  const problems: Problem[] = []
-  const gen = readLabelStudio(text, { file: FILE, report: (p) => problems.push(p) })
-  const docs: DocumentRecord[] = []
-  let r = await gen.next()
-  while (!r.done) {
-    docs.push(r.value)
-    r = await gen.next()
-  }
-  return { docs, notes: r.value.notes, problems }
-}
-
-async function writeChunks(docs: Iterable<DocumentRecord>, options?: LabelStudioWriteOptions): Promise<string[]> {
-  const chunks: string[] = []
-  for await (const c of writeLabelStudio(docs, options)) chunks.push(c)
-  return chunks
-}
+const read = (text: string) => readAll(readLabelStudio, text, FILE)
+const writeChunks = (docs: Iterable<DocumentRecord>, options?: LabelStudioWriteOptions): Promise<string[]> => drain(writeLabelStudio(docs, options))
 const write = async (docs: Iterable<DocumentRecord>, options?: LabelStudioWriteOptions): Promise<string> => (await writeChunks(docs, options)).join('')
-
-const covered = (d: { text: string; spans: { start: number; end: number; label: string }[] }): string[] =>
-  d.spans.map((s) => `${d.text.slice(s.start, s.end)}/${s.label}`)
 
 const region = (id: string, start: number, end: number, text: string, labels: string[], extra: object = {}) => ({
   id,
@@ -254,13 +237,7 @@ describe('writeLabelStudio', () => {
       { id: 2, data: { text: '👍🏽 𠮷野家 🇫🇷' }, annotations: [{ completed_by: 5, result: [region('a', 0, 4, '👍🏽', ['EMOJI']), region('b', 5, 9, '𠮷野家', ['ORG']), region('c', 10, 14, '🇫🇷', ['FLAG'])] }] },
       { id: 3, data: { content: 'no spans' } },
     ]
-    const first = await read(JSON.stringify(tasks))
-    expect(first.problems).toEqual([])
-    expect(covered(first.docs[1]!)).toEqual(['👍🏽/EMOJI', '𠮷野家/ORG', '🇫🇷/FLAG'])
-    const text = await write(first.docs, { annotators: true })
-    const second = await read(text)
-    expect(second.problems).toEqual([])
-    expect(second.docs).toEqual(first.docs)
-    expect(await write(second.docs, { annotators: true })).toBe(text)
+    const { docs } = await expectRoundTrip(read, (d) => write(d, { annotators: true }), JSON.stringify(tasks))
+    expect(covered(docs[1]!)).toEqual(['👍🏽/EMOJI', '𠮷野家/ORG', '🇫🇷/FLAG'])
   })
 })

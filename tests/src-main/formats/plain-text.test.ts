@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { expectRoundTrip, join, readText } from '../../helpers/format-testkit'
 import { readPlainText, writePlainText } from '../../../src-main/formats/plain-text'
-import { textSourceFromString } from '../../../src-main/formats/text-source'
-import type { DocumentRecord, Problem } from '../../../src-main/formats/types'
+import type { DocumentRecord } from '../../../src-main/formats/types'
 
-async function read(text: string) {
-  const problems: Problem[] = []
-  const gen = readPlainText(textSourceFromString(text, 'in.txt').lines(), { file: 'in.txt', report: (p) => problems.push(p) })
-  const docs: DocumentRecord[] = []
-  let r = await gen.next()
-  while (!r.done) {
-    docs.push(r.value)
-    r = await gen.next()
-  }
-  return { docs, notes: r.value.notes, problems }
-}
-
-async function write(docs: Iterable<DocumentRecord>): Promise<string> {
-  let out = ''
-  for await (const c of writePlainText(docs)) out += c
-  return out
-}
+const read = (text: string) => readText(readPlainText, text, 'in.txt')
+const write = (docs: Iterable<DocumentRecord>): Promise<string> => join(writePlainText(docs))
 
 describe('readPlainText', () => {
   it('makes one document per non-empty line, skipping and counting blank lines', async () => {
@@ -45,9 +30,6 @@ describe('writePlainText', () => {
   })
 
   it('round-trips read → write → read to identical documents', async () => {
-    const first = await read('one 😀\ntwo 𠮷野家\nthree')
-    const text = await write(first.docs)
-    const second = await read(text)
-    expect(second.docs).toEqual(first.docs)
+    await expectRoundTrip(read, write, 'one 😀\ntwo 𠮷野家\nthree')
   })
 })

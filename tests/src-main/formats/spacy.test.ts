@@ -1,30 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { covered, expectRoundTrip, join, jsonl, readText } from '../../helpers/format-testkit'
 import { readSpacy, writeSpacy } from '../../../src-main/formats/spacy'
-import { textSourceFromString } from '../../../src-main/formats/text-source'
-import type { DocumentRecord, Problem } from '../../../src-main/formats/types'
+import type { DocumentRecord } from '../../../src-main/formats/types'
 
 const FILE = 'prodigy.jsonl'
 
-async function read(text: string) {
-  const problems: Problem[] = []
-  const gen = readSpacy(textSourceFromString(text, FILE).lines(), { file: FILE, report: (p) => problems.push(p) })
-  const docs: DocumentRecord[] = []
-  let r = await gen.next()
-  while (!r.done) {
-    docs.push(r.value)
-    r = await gen.next()
-  }
-  return { docs, notes: r.value.notes, problems }
-}
-
-async function write(docs: Iterable<DocumentRecord>): Promise<string> {
-  const chunks: string[] = []
-  for await (const c of writeSpacy(docs)) chunks.push(c)
-  return chunks.join('')
-}
-
-const covered = (d: DocumentRecord): string[] => d.spans.map((s) => `${d.text.slice(s.start, s.end)}/${s.label}`)
-const jsonl = (records: unknown[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n'
+const read = (text: string) => readText(readSpacy, text, FILE)
+const write = (docs: Iterable<DocumentRecord>): Promise<string> => join(writeSpacy(docs))
 
 // Code points: 😀=0, Apple=2..7, updates=8..15, 𠮷野家=16..19.
 const TEXT = '😀 Apple updates 𠮷野家'
@@ -160,16 +142,10 @@ describe('writeSpacy', () => {
 
   it('round-trips read → write → read to identical documents, astral characters included', async () => {
     const input = jsonl([PRODIGY, { text: '👍🏽 ok 🇫🇷 France', spans: [{ start: 0, end: 2, label: 'EMOJI' }, { start: 6, end: 8, label: 'FLAG' }, { start: 9, end: 15, label: 'LOC' }] }, { text: 'no spans' }])
-    const first = await read(input)
-    expect(first.problems).toEqual([])
-    expect(covered(first.docs[1]!)).toEqual(['👍🏽/EMOJI', '🇫🇷/FLAG', 'France/LOC'])
-    const text = await write(first.docs)
-    const second = await read(text)
-    expect(second.problems).toEqual([])
-    expect(second.docs).toEqual(first.docs)
-    expect(await write(second.docs)).toBe(text)
+    const { docs, written } = await expectRoundTrip(read, write, input)
+    expect(covered(docs[1]!)).toEqual(['👍🏽/EMOJI', '🇫🇷/FLAG', 'France/LOC'])
     // Token indices written back match the source.
-    expect(JSON.parse(text.split('\n')[0]!).spans).toEqual([
+    expect(JSON.parse(written.split('\n')[0]!).spans).toEqual([
       { start: 2, end: 7, label: 'ORG', token_start: 1, token_end: 1 },
       { start: 16, end: 19, label: 'ORG', token_start: 3, token_end: 3 },
     ])

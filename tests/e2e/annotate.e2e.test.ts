@@ -1,0 +1,148 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { chromiumAvailable, screenshot, useServedApp, watchErrors } from './browser'
+import type { Host } from '../../src-main/host/create-host'
+
+/** Select [start, end) of the editor's text as a mouse drag would, then release the mouse. */
+export async function selectText(page: Page, start: number, end: number): Promise<void> {
+  await page.getByTestId('span-editor').evaluate(
+    (root, [s, e]) => {
+      const pieces = [...root.querySelectorAll('[data-o]')] as HTMLElement[]
+      const at = (o: number): [Node, number] => {
+        for (const p of pieces) {
+          const base = Number(p.dataset['o'])
+          const len = (p.firstChild?.textContent ?? '').length
+          if (o >= base && o <= base + len) return [p.firstChild!, o - base]
+        }
+        throw new Error(`offset ${o} not found`)
+      }
+      const range = document.createRange()
+      range.setStart(...at(s!))
+      range.setEnd(...at(e!))
+      const sel = window.getSelection()!
+      sel.removeAllRanges()
+      sel.addRange(range)
+      root.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
+    },
+    [start, end],
+  )
+}
+
+/** The saved annotation of `annotator` on the document, straight from the store. */
+async function saved(host: Host, documentId: number, annotator: string) {
+  return (await host.call('document.get', { id: documentId })).annotations.find((a) => a.annotator === annotator)
+}
+
+async function projectWith(host: Host, texts: string[], labels = ['PER', 'LOC']) {
+  const p = await host.call('project.create', { name: `Annotate ${Math.random().toString(36).slice(2, 7)}`, labels: labels.map((name) => ({ name })) })
+  const file = join(mkdtempSync(join(tmpdir(), 'tagtune-e2e-')), 'docs.txt')
+  writeFileSync(file, texts.join('\n') + '\n')
+  await host.call('dataset.import', { projectId: p.id, files: [{ path: file }] })
+  const docs = (await host.call('document.list', { projectId: p.id })).items.map((d) => d.id)
+  return { p, docs, per: p.labels[0]!.id, loc: p.labels[1]!.id }
+}
+
+describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
+  const app = useServedApp()
+
+  async function open(path: string, name = 'ana'): Promise<{ page: Page; errors: string[] }> {
+    const page = await app.browser.newPage({ viewport: { width: 1280, height: 820 }, reducedMotion: 'reduce' })
+    const errors = watchErrors(page)
+    await page.goto(`${app.server.url}#${path}`)
+    const who = page.getByTestId('annotator-name')
+    await who.or(page.getByTestId('span-editor')).first().waitFor()
+    if (await who.isVisible()) {
+      await who.fill(name)
+      await page.getByTestId('annotator-save').click()
+    }
+    await page.getByTestId('span-editor').waitFor()
+    return { page, errors }
+  }
+
+  it('labels a mouse selection (snapped to words) on English and Chinese text, astral characters included', async () => {
+    const { p, docs, per, loc } = await projectWith(app.host, ['Ada Lovelace visited Paris today.', '我在𠮷野家吃饭'])
+    const { page, errors } = await open(`/annotate/${p.id}/${docs[0]}`)
+    await selectText(page, 1, 8) // "da Love" -> "Ada Lovelace"
+    await page.keyboard.press('1')
+    await selectText(page, 21, 26)
+    await page.getByTestId('label-LOC').click()
+    await expect.poll(() => page.getByTestId('span-tag').allTextContents()).toEqual(['PER', 'LOC'])
+    await expect.poll(async () => (await saved(app.host, docs[0]!, 'ana'))?.spans, { timeout: 3000 }).toEqual([[0, 12, per], [21, 26, loc]])
+    await screenshot(page, '20-annotate-english')
+
+    await page.keyboard.press('PageDown')
+    await expect.poll(() => page.getByTestId('span-editor').textContent()).toBe('我在𠮷野家吃饭')
+    await selectText(page, 2, 5) // 𠮷野家: 𠮷 is two UTF-16 units
+    await page.keyboard.press('2')
+    await expect.poll(async () => (await saved(app.host, docs[1]!, 'ana'))?.spans, { timeout: 3000 }).toEqual([[2, 5, loc]])
+    await screenshot(page, '21-annotate-chinese')
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('works from the keyboard alone: cursor, selection, labels, span edges, delete, undo/redo, done', async () => {
+    const { p, docs, per, loc } = await projectWith(app.host, ['Grace Hopper worked at Harvard .', 'Second document'])
+    const { page, errors } = await open(`/annotate/${p.id}/${docs[0]}`)
+    const k = page.keyboard
+    // Select "Grace Hopper" with Shift+Ctrl+Right twice and label it PER.
+    await k.press('Control+Shift+ArrowRight')
+    await k.press('Control+Shift+ArrowRight')
+    await k.press('1')
+    // Move to "Harvard": 3 words right from the end of "Hopper", then select it.
+    await k.press('Escape')
+    for (let i = 0; i < 2; i++) await k.press('Control+ArrowRight')
+    await k.press('ArrowRight')
+    await k.press('Control+Shift+ArrowRight')
+    await k.press('2')
+    await expect.poll(async () => (await saved(app.host, docs[0]!, 'ana'))?.spans, { timeout: 3000 }).toEqual([[0, 12, per], [23, 30, loc]])
+    // Tab to the first span, shrink its end by one character, then undo and redo that.
+    await k.press('Tab')
+    await k.press('Alt+Shift+ArrowLeft')
+    await expect.poll(async () => (await saved(app.host, docs[0]!, 'ana'))?.spans, { timeout: 3000 }).toEqual([[0, 11, per], [23, 30, loc]])
+    await k.press('Control+z')
+    await expect.poll(async () => (await saved(app.host, docs[0]!, 'ana'))?.spans, { timeout: 3000 }).toEqual([[0, 12, per], [23, 30, loc]])
+    await k.press('Control+Shift+z')
+    await expect.poll(async () => (await saved(app.host, docs[0]!, 'ana'))?.spans, { timeout: 3000 }).toEqual([[0, 11, per], [23, 30, loc]])
+    // Delete the selected span, undo the delete.
+    await k.press('Delete')
+    await k.press('Control+z')
+    await expect.poll(() => page.getByTestId('span-tag').count()).toBe(2)
+    await k.press('?')
+    await page.getByTestId('shortcut-sheet').waitFor()
+    await screenshot(page, '22-shortcuts')
+    await k.press('Escape')
+    // Done moves on to the next document.
+    await k.press('Control+Enter')
+    await expect.poll(() => page.getByTestId('span-editor').textContent()).toBe('Second document')
+    await expect.poll(async () => (await saved(app.host, docs[0]!, 'ana'))?.status).toBe('done')
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('never overwrites silently: when two pages edit the same document, the later save sees both versions and chooses', async () => {
+    const { p, docs, per, loc } = await projectWith(app.host, ['Alan Turing was born in London .'])
+    const a = await open(`/annotate/${p.id}/${docs[0]}`, 'ana')
+    const b = await open(`/annotate/${p.id}/${docs[0]}`, 'ana')
+    await selectText(a.page, 0, 11)
+    await selectText(b.page, 24, 30)
+    // Both pages start from version 0 and edit within the same second.
+    await a.page.keyboard.press('1')
+    await b.page.keyboard.press('2')
+    await b.page.getByTestId('conflict').waitFor()
+    expect(await a.page.getByTestId('conflict').count()).toBe(0)
+    // The first save stands untouched until the user of page B decides.
+    expect((await saved(app.host, docs[0]!, 'ana'))).toMatchObject({ version: 1, spans: [[0, 11, per]] })
+    await screenshot(b.page, '23-conflict')
+    await b.page.getByTestId('keep-mine').click()
+    await expect.poll(async () => (await saved(app.host, docs[0]!, 'ana'))?.spans, { timeout: 3000 }).toEqual([[24, 30, loc]])
+    expect((await saved(app.host, docs[0]!, 'ana'))?.version).toBe(2)
+    // Page A, which has nothing unsaved, follows by itself.
+    await expect.poll(() => a.page.getByTestId('span-tag').allTextContents(), { timeout: 3000 }).toEqual(['LOC'])
+    expect([...a.errors, ...b.errors]).toEqual([])
+    await a.page.close()
+    await b.page.close()
+  })
+})
