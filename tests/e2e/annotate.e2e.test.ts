@@ -4,32 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { chromiumAvailable, screenshot, useServedApp, watchErrors } from './browser'
+import { selectText } from './editor'
 import type { Host } from '../../src-main/host/create-host'
-
-/** Select [start, end) of the editor's text as a mouse drag would, then release the mouse. */
-export async function selectText(page: Page, start: number, end: number): Promise<void> {
-  await page.getByTestId('span-editor').evaluate(
-    (root, [s, e]) => {
-      const pieces = [...root.querySelectorAll('[data-o]')] as HTMLElement[]
-      const at = (o: number): [Node, number] => {
-        for (const p of pieces) {
-          const base = Number(p.dataset['o'])
-          const len = (p.firstChild?.textContent ?? '').length
-          if (o >= base && o <= base + len) return [p.firstChild!, o - base]
-        }
-        throw new Error(`offset ${o} not found`)
-      }
-      const range = document.createRange()
-      range.setStart(...at(s!))
-      range.setEnd(...at(e!))
-      const sel = window.getSelection()!
-      sel.removeAllRanges()
-      sel.addRange(range)
-      root.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
-    },
-    [start, end],
-  )
-}
 
 /** The saved annotation of `annotator` on the document, straight from the store. */
 async function saved(host: Host, documentId: number, annotator: string) {

@@ -11,7 +11,9 @@ import { sortSpans } from '@shared/domain/spans'
 import { ApiError, useApi } from '../api/client'
 import { push, redo as redoHistory, startHistory, undo as undoHistory, type EditState, type History } from '../annotate/history'
 
+/** A pause this long saves; during a burst of edits a save still starts at least every MAX_WAIT_MS. */
 export const SAVE_DELAY_MS = 300
+export const MAX_WAIT_MS = 600
 const ANNOTATOR_KEY = 'tagtune.annotator'
 
 export type SaveState = 'saved' | 'unsaved' | 'saving' | 'conflict' | 'error'
@@ -85,10 +87,14 @@ export const useAnnotateStore = defineStore('annotate', () => {
     selectedSpan.value = null
   }
 
+  let dirtySince: number | undefined
+
   function schedule(): void {
     saveState.value = 'unsaved'
+    dirtySince ??= Date.now()
     clearTimeout(timer)
-    timer = setTimeout(() => void save(), SAVE_DELAY_MS)
+    const wait = Math.max(0, Math.min(SAVE_DELAY_MS, dirtySince + MAX_WAIT_MS - Date.now()))
+    timer = setTimeout(() => void save(), wait)
   }
 
   async function save(): Promise<void> {
@@ -99,6 +105,7 @@ export const useAnnotateStore = defineStore('annotate', () => {
       return inFlight
     }
     const present = history.value.present
+    dirtySince = undefined
     saveState.value = 'saving'
     inFlight = (async () => {
       try {
