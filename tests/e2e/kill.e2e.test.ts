@@ -13,9 +13,9 @@ import { selectText } from './editor'
 const ROOT = resolve(import.meta.dirname, '../..')
 const WORDS = 'alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi rho sigma tau upsilon'.split(' ')
 
-function startServer(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+function startServer(dataDir: string, port = 0): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/tagtune.js'), 'serve', '--port', '0', '--data-dir', dataDir, '--json', '--backend', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [join(ROOT, 'bin/tagtune.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--json', '--backend', 'cpu'], { stdio: ['ignore', 'pipe', 'pipe'] })
     let out = ''
     child.stdout!.on('data', (d: Buffer) => {
       out += d.toString()
@@ -45,6 +45,7 @@ describe.skipIf(!chromiumAvailable)('Killing the host during a burst of edits', 
     setup.close()
 
     const { child, url } = await startServer(dataDir)
+    let restarted: { child: ChildProcess } | undefined
     const browser = await launch()
     try {
       const page = await browser.newPage()
@@ -83,9 +84,18 @@ describe.skipIf(!chromiumAvailable)('Killing the host during a burst of edits', 
       expect(lost, `edits older than 1 s before the kill that were not saved: ${JSON.stringify(lost)}`).toEqual([])
       // And nothing was saved that the user did not do.
       for (const s of saved?.spans ?? []) expect(edits.some((e) => e.span[0] === s[0] && e.span[1] === s[1])).toBe(true)
+
+      // When the host is back on the same address, the page reconnects and saves the rest.
+      restarted = await startServer(dataDir, Number(new URL(url).port))
+      await page.getByTestId('save-state').getByText('Saved').waitFor({ timeout: 20_000 })
+      const check = createHost({ dataDir, kind: 'cli', backend: 'cpu' })
+      const final = (await check.call('document.get', { id: doc!.id })).annotations.find((a) => a.annotator === 'ana')
+      check.close()
+      expect(final?.spans.map((s) => s[0])).toEqual(edits.map((e) => e.span[0]))
     } finally {
       await browser.close()
       if (child.exitCode === null) child.kill('SIGKILL')
+      restarted?.child.kill('SIGKILL')
     }
   }, 90_000)
 })

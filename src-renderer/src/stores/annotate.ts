@@ -45,6 +45,19 @@ export const useAnnotateStore = defineStore('annotate', () => {
     localStorage.setItem(ANNOTATOR_KEY, annotator.value)
   }
 
+  // A save that failed because the connection dropped is retried as soon as it is back.
+  let wasDown = false
+  api.onState((state) => {
+    if (state !== 'open') wasDown = true
+    else if (wasDown) {
+      wasDown = false
+      if (saveState.value === 'error' || saveState.value === 'unsaved') {
+        saveState.value = 'unsaved'
+        void save()
+      }
+    }
+  })
+
   /** Highest version announced for the open document while our own save was in flight. */
   let announced = 0
 
