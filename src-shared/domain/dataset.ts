@@ -60,6 +60,9 @@ export const DocumentFilter = z.strictObject({
   text: z.string().max(500).optional(),
   offset: z.number().int().nonnegative().default(0),
   limit: z.number().int().positive().max(500).default(50),
+  /** Queue order: the documents' order, or a shuffle that is the same for the same seed. */
+  order: z.enum(['position', 'random']).default('position'),
+  seed: z.number().int().min(0).max(2 ** 31).default(0),
 })
 export type DocumentFilter = z.input<typeof DocumentFilter>
 
@@ -79,6 +82,10 @@ export const DatasetStats = z.strictObject({
   /** Entities per span length in characters; the last bucket holds everything at or above its length. */
   spanLengths: z.array(z.strictObject({ length: z.number(), orLonger: z.boolean(), count: z.number() })),
   documentsWithoutEntities: PerSplit,
+  /** Progress per split: documents whose shown annotation is done. */
+  donePerSplit: PerSplit,
+  /** Each annotator's work: documents they annotated, by status. */
+  annotators: z.array(z.strictObject({ annotator: z.string(), todo: z.number(), 'in-progress': z.number(), done: z.number(), skipped: z.number() })),
   /** Number of documents in which both labels occur (diagonal: documents with the label). */
   cooccurrence: z.strictObject({ labels: z.array(z.string()), matrix: z.array(z.array(z.number())) }),
 })

@@ -106,7 +106,7 @@ export function createDatasetService(db: DB, projects: ProjectService, uploads: 
 
     list(filter) {
       projects.get(filter.projectId)
-      return docs.listDocuments(db, filter, filter.offset, filter.limit)
+      return docs.listDocuments(db, filter, filter.offset, filter.limit, { kind: filter.order, seed: filter.seed })
     },
 
     setSplit(projectId, documentIds, split) {

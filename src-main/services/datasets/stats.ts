@@ -52,8 +52,19 @@ export function computeStats(db: DB, projectId: number, labels: readonly Label[]
     for (const i of present) for (const j of present) matrix[i]![j]!++
   }
 
+  const done = emptyPerSplit()
+  for (const r of q.donePerSplit(db, projectId)) done[r.split] = r.n
+  const people = new Map<string, DatasetStats['annotators'][number]>()
+  for (const r of q.byAnnotator(db, projectId)) {
+    const a = people.get(r.annotator) ?? { annotator: r.annotator, todo: 0, 'in-progress': 0, done: 0, skipped: 0 }
+    a[r.status] += r.n
+    people.set(r.annotator, a)
+  }
+
   return {
     documents,
+    donePerSplit: done,
+    annotators: [...people.values()],
     characters,
     tokens,
     status,

@@ -44,3 +44,18 @@ export function labelSetsPerDocument(db: DB, projectId: number): IterableIterato
     )
     .iterate(projectId) as never
 }
+
+export function donePerSplit(db: DB, projectId: number): { split: Split; n: number }[] {
+  return db
+    .prepare(`SELECT d.split AS split, count(*) AS n FROM documents d ${SHOWN_ANNOTATION} WHERE d.project_id = ? AND a.status = 'done' GROUP BY d.split`)
+    .all(projectId) as never
+}
+
+export function byAnnotator(db: DB, projectId: number): { annotator: string; status: AnnotationStatus; n: number }[] {
+  return db
+    .prepare(
+      `SELECT a.annotator AS annotator, a.status AS status, count(*) AS n FROM documents d JOIN annotations a ON a.document_id = d.id
+       WHERE d.project_id = ? GROUP BY a.annotator, a.status ORDER BY a.annotator`,
+    )
+    .all(projectId) as never
+}

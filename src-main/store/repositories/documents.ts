@@ -99,13 +99,16 @@ function where(q: DocumentQuery): { sql: string; params: unknown[] } {
   return { sql: parts.join(' AND '), params }
 }
 
-export function listDocuments(db: DB, q: DocumentQuery, offset: number, limit: number): { total: number; items: DocumentItem[] } {
+/** A shuffle that is stable for a seed: order by a multiplicative hash of (id XOR seed); SQLite has no ^, so a|b - a&b. */
+const RANDOM_ORDER = '((((d.id | ?1) - (d.id & ?1)) * 2654435761) % 4294967296), d.id'
+
+export function listDocuments(db: DB, q: DocumentQuery, offset: number, limit: number, order: { kind: 'position' | 'random'; seed: number } = { kind: 'position', seed: 0 }): { total: number; items: DocumentItem[] } {
   const w = where(q)
   const total = (db.prepare(`SELECT count(*) AS n FROM documents d ${SHOWN_ANNOTATION} WHERE ${w.sql}`).get(...w.params) as { n: number }).n
   const rows = db
     .prepare(
       `SELECT d.id, d.position, d.text, d.split, a.status, a.annotator, a.spans, a.version
-       FROM documents d ${SHOWN_ANNOTATION} WHERE ${w.sql} ORDER BY d.position LIMIT ? OFFSET ?`,
+       FROM documents d ${SHOWN_ANNOTATION} WHERE ${w.sql} ORDER BY ${order.kind === 'random' ? RANDOM_ORDER.replaceAll('?1', String((order.seed * 7919 + 104729) % 2147483647)) : 'd.position'} LIMIT ? OFFSET ?`,
     )
     .all(...w.params, limit, offset) as ItemRow[]
   return { total, items: rows.map(rowToItem) }

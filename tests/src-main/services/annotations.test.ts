@@ -63,3 +63,23 @@ describe('annotations', () => {
     expect(await host.invoke('document.get', { id: 424242 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
   })
 })
+
+describe('queue and progress', () => {
+  it('shuffles the queue the same way for the same seed, and counts each annotator', async () => {
+    const { host, p, ids, per } = await setup()
+    const order = async (seed: number) => (await host.call('document.list', { projectId: p.id, order: 'random', seed })).items.map((d) => d.id)
+    expect(await order(3)).toEqual(await order(3))
+    expect((await order(3)).sort()).toEqual([...ids].sort())
+    const seeds = await Promise.all([1, 2, 3, 4, 5, 6].map(order))
+    expect(new Set(seeds.map((s) => s.join())).size).toBeGreaterThan(1)
+    await host.call('annotation.save', { documentId: ids[0]!, annotator: 'ana', spans: [[0, 3, per]], status: 'done', expectedVersion: 0 })
+    await host.call('annotation.save', { documentId: ids[1]!, annotator: 'ana', spans: [], status: 'skipped', expectedVersion: 0 })
+    await host.call('annotation.save', { documentId: ids[0]!, annotator: 'bo', spans: [], status: 'in-progress', expectedVersion: 0 })
+    const s = await host.call('dataset.stats', { projectId: p.id })
+    expect(s.annotators).toEqual([
+      { annotator: 'ana', todo: 0, 'in-progress': 0, done: 1, skipped: 1 },
+      { annotator: 'bo', todo: 0, 'in-progress': 1, done: 0, skipped: 0 },
+    ])
+    expect(s.donePerSplit.unassigned).toBe(1)
+  })
+})
