@@ -13,6 +13,7 @@ import { createDatasetService } from '../services/datasets'
 import { createUploadService, type UploadService } from '../services/uploads'
 import { createSampleProject } from '../services/sample'
 import { createAnnotationService } from '../services/annotations'
+import { createDictionaryService } from '../services/dictionaries'
 import { clearStaleStaging } from '../store/repositories/documents'
 import { initBackend, type BackendPreference } from '../engine/backend'
 import { APP_VERSION } from './version'
@@ -82,6 +83,7 @@ export function createHost(options: HostOptions): Host {
   clearStaleStaging(db, new Date(Date.now() - 24 * 3600 * 1000))
   const projects = createProjectService(db, (change) => emit('project.onDidChange', change))
   const uploads = createUploadService(options.dataDir)
+  const dictionaries = createDictionaryService(db, projects)
   const annotations = createAnnotationService(db, projects, (c) => emit('annotation.onDidChange', c))
   const datasets = createDatasetService(db, projects, uploads, {
     progress: (p) => emit('dataset.onDidImportProgress', p),
@@ -118,6 +120,8 @@ export function createHost(options: HostOptions): Host {
     'document.delete': ({ projectId, documentIds }) => datasets.deleteDocuments(projectId, documentIds),
     'document.get': ({ id }) => annotations.getDocument(id),
     'annotation.save': (input) => annotations.save(input),
+    'dictionary.get': ({ projectId }) => dictionaries.get(projectId),
+    'dictionary.set': ({ projectId, labelId, terms }) => dictionaries.set(projectId, labelId, terms),
   }
 
   let closed = false

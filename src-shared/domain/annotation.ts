@@ -48,3 +48,17 @@ export const AnnotationChange = z.strictObject({
   annotator: z.string(),
   version: z.number().int().nonnegative(),
 })
+
+export const DictionaryTerm = z.string().trim().min(1).max(200)
+
+export const Dictionary = z.strictObject({
+  entries: z.array(z.strictObject({ labelId: z.number().int().positive(), terms: z.array(z.string()) })),
+})
+export type Dictionary = z.infer<typeof Dictionary>
+
+export const DictionarySet = z.strictObject({
+  projectId: z.number().int().positive(),
+  labelId: z.number().int().positive(),
+  /** The label's whole term list; blank lines are dropped and repeats merged. */
+  terms: z.array(z.string().max(200, 'a term is longer than 200 characters')).max(50_000, 'at most 50,000 terms per label'),
+})

@@ -72,6 +72,8 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
     { documentId: 1, annotator: 'ana', spans: [], status: 'finished', expectedVersion: 0 },
     { documentId: 1, annotator: 'ana', spans: [], status: 'done' },
   ],
+  'dictionary.get': [{}, { projectId: 0 }],
+  'dictionary.set': [{ projectId: 1, labelId: 1 }, { projectId: 1, labelId: 1, terms: 'Paris' }, { projectId: 1, labelId: 1, terms: ['x'.repeat(201)] }],
   'document.delete': [{ projectId: 1, documentIds: [] }, { projectId: 1 }, { projectId: 1, documentIds: [0] }],
   'document.setSplit': [{ projectId: 1, documentIds: [], split: 'train' }, { projectId: 1, documentIds: [1], split: 'x' }, { projectId: 1, documentIds: ['1'], split: 'dev' }],
 }
@@ -108,7 +110,7 @@ describe('host boundary', () => {
   it('reports the compute backend in app.info', async () => {
     const host = newHost()
     const info = await host.call('app.info', {})
-    expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: 2, dataDir: host.dataDir })
+    expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: 3, dataDir: host.dataDir })
     expect(info.backend).toMatchObject({ name: 'cpu', device: 'CPU' })
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/)
   })

@@ -19,7 +19,7 @@ describe('openDatabase', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION)
     const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string; sql: string }[]
-    expect(tables.map((t) => t.name)).toEqual(['annotations', 'documents', 'import_staging', 'imports', 'labels', 'projects'])
+    expect(tables.map((t) => t.name)).toEqual(['annotations', 'dictionary_terms', 'documents', 'import_staging', 'imports', 'labels', 'projects'])
     for (const t of tables) expect(t.sql).toMatch(/STRICT$/)
     db.close()
   })
@@ -75,6 +75,20 @@ describe('openDatabase', () => {
 })
 
 describe('migrate', () => {
+  it('upgrades a version-1 database in place, keeping its projects and labels', () => {
+    const file = join(tempDir(), 'v1.db')
+    const old = new Database(file)
+    migrate(old, MIGRATIONS, 1)
+    old.prepare("INSERT INTO projects (id, name, task_type, tag_scheme, created_at, updated_at) VALUES (7, 'Old', 'ner', 'bmes', 't', 't')").run()
+    old.prepare("INSERT INTO labels (project_id, name, color, shortcut, position) VALUES (7, 'PER', '#000000', '1', 0)").run()
+    old.close()
+    const db = openDatabase(file)
+    expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION)
+    expect(db.prepare('SELECT name, tag_scheme, allow_nested FROM projects').all()).toEqual([{ name: 'Old', tag_scheme: 'bmes', allow_nested: 0 }])
+    expect(db.prepare('SELECT name, shortcut FROM labels').all()).toEqual([{ name: 'PER', shortcut: '1' }])
+    db.close()
+  })
+
   it('runs each migration in its own transaction: a failing one leaves the previous version intact', () => {
     const db = new Database(join(tempDir(), 'm.db'))
     const broken: Migration = {
