@@ -120,6 +120,8 @@ export function createHost(options: HostOptions): Host {
     'document.delete': ({ projectId, documentIds }) => datasets.deleteDocuments(projectId, documentIds),
     'document.get': ({ id }) => annotations.getDocument(id),
     'annotation.save': (input) => annotations.save(input),
+    'annotation.labelAll': (input) => annotations.labelAll(input),
+    'annotation.undoBulk': ({ id }) => annotations.undoBulk(id),
     'dictionary.get': ({ projectId }) => dictionaries.get(projectId),
     'dictionary.set': ({ projectId, labelId, terms }) => dictionaries.set(projectId, labelId, terms),
   }

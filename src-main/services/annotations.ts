@@ -4,12 +4,16 @@ import type { DB } from '../store/db'
 import * as repo from '../store/repositories/annotations'
 import type { ProjectService } from './projects'
 import { AppError } from '../../src-shared/ipc/errors'
-import type { AnnotationRecord, AnnotationSave, DocumentDetail } from '../../src-shared/domain/annotation'
-import { checkSpans, sortSpans } from '../../src-shared/domain/spans'
+import type { AnnotationRecord, AnnotationSave, DocumentDetail, LabelAllInput, LabelAllResult } from '../../src-shared/domain/annotation'
+import { checkSpans, occurrences, sortSpans } from '../../src-shared/domain/spans'
+import * as bulk from '../store/repositories/bulk-edits'
+import type { SpanTuple } from '../../src-shared/domain/dataset'
 
 export interface AnnotationService {
   getDocument(id: number): DocumentDetail
   save(input: z.output<typeof AnnotationSave>): AnnotationRecord
+  labelAll(input: z.output<typeof LabelAllInput>): LabelAllResult
+  undoBulk(id: number): { restored: number; skipped: number }
 }
 
 export function createAnnotationService(
@@ -52,6 +56,61 @@ export function createAnnotationService(
       })()
       changed({ projectId: saved.projectId, documentId: saved.record.documentId, annotator: saved.record.annotator, version: saved.record.version })
       return saved.record
+    },
+
+    labelAll(input) {
+      const project = projects.get(input.projectId)
+      if (!project.labels.some((l) => l.id === input.labelId)) throw new AppError('INVALID_INPUT', `Label id ${input.labelId} is not in project "${project.name}".`)
+      const plan: { doc: { id: number; position: number; text: string }; before: AnnotationRecord | undefined; base: SpanTuple[]; status: AnnotationRecord['status']; added: SpanTuple[] }[] = []
+      for (const doc of bulk.documentsContaining(db, project.id, input.text)) {
+        const all = repo.listAnnotations(db, doc.id)
+        const mine = all.find((a) => a.annotator === input.annotator)
+        const start = mine ?? all.find((a) => a.status === 'done') ?? all[0]
+        const base = start?.spans ?? []
+        const added: SpanTuple[] = []
+        for (const [s, e] of occurrences(doc.text, input.text)) {
+          const clash = [...base, ...added].some(([a, b, l]) => (a === s && b === e && l === input.labelId) || (!project.allowNested && s < b && a < e))
+          if (!clash) added.push([s, e, input.labelId])
+        }
+        if (added.length) plan.push({ doc, before: mine, base, status: start?.status === 'todo' || !start ? 'in-progress' : start.status, added })
+      }
+      const examples = plan.slice(0, 8).map(({ doc, added }) => {
+        const [s, e] = added[0]!
+        return { documentId: doc.id, position: doc.position, before: doc.text.slice(Math.max(0, s - 40), s), match: doc.text.slice(s, e), after: doc.text.slice(e, e + 40) }
+      })
+      const summary = { documents: plan.length, spans: plan.reduce((n, p) => n + p.added.length, 0), examples }
+      if (input.dryRun || plan.length === 0) return summary
+      const when = now()
+      const changes: bulk.BulkChange[] = []
+      const bulkId = db.transaction(() => {
+        for (const p of plan) {
+          const r = repo.saveAnnotation(db, { documentId: p.doc.id, annotator: input.annotator, spans: sortSpans([...p.base, ...p.added]), status: p.status, expectedVersion: p.before?.version ?? 0, now: when })
+          if (!r) throw new AppError('CONFLICT', 'A document changed while labelling all occurrences; nothing was changed. Try again.')
+          changes.push({ documentId: p.doc.id, before: p.before ? { spans: p.before.spans, status: p.before.status } : null, afterVersion: r.version })
+        }
+        return bulk.insertBulkEdit(db, { projectId: project.id, annotator: input.annotator, description: `label "${input.text}" everywhere`, changes, now: when })
+      })()
+      for (const c of changes) changed({ projectId: project.id, documentId: c.documentId, annotator: input.annotator, version: c.afterVersion })
+      return { ...summary, bulkId }
+    },
+
+    undoBulk(id) {
+      const edit = bulk.getBulkEdit(db, id)
+      if (!edit) throw new AppError('NOT_FOUND', `There is no bulk edit ${id}.`)
+      if (edit.undoneAt) throw new AppError('CONFLICT', `That bulk edit was already undone (${edit.undoneAt}).`)
+      const when = now()
+      const done: { documentId: number; version: number }[] = []
+      let skipped = 0
+      db.transaction(() => {
+        for (const c of edit.changes) {
+          const r = repo.saveAnnotation(db, { documentId: c.documentId, annotator: edit.annotator, spans: c.before?.spans ?? [], status: c.before?.status ?? 'todo', expectedVersion: c.afterVersion, now: when })
+          if (r) done.push({ documentId: c.documentId, version: r.version })
+          else skipped++
+        }
+        bulk.markUndone(db, id, when)
+      })()
+      for (const d of done) changed({ projectId: edit.projectId, documentId: d.documentId, annotator: edit.annotator, version: d.version })
+      return { restored: done.length, skipped }
     },
   }
 }

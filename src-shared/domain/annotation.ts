@@ -62,3 +62,29 @@ export const DictionarySet = z.strictObject({
   /** The label's whole term list; blank lines are dropped and repeats merged. */
   terms: z.array(z.string().max(200, 'a term is longer than 200 characters')).max(50_000, 'at most 50,000 terms per label'),
 })
+
+export const LabelAllInput = z.strictObject({
+  projectId: z.number().int().positive(),
+  /** The exact text to find (whole words in Latin script). */
+  text: z.string().min(1).max(500),
+  labelId: z.number().int().positive(),
+  annotator: AnnotatorName,
+  /** Count and show examples, change nothing. */
+  dryRun: z.boolean().default(true),
+})
+
+export const LabelAllResult = z.strictObject({
+  documents: z.number(),
+  spans: z.number(),
+  /** A few places, to preview: the document, and the text around the match. */
+  examples: z.array(z.strictObject({ documentId: z.number(), position: z.number(), before: z.string(), match: z.string(), after: z.string() })),
+  /** Present when applied: undo it with annotation.undoBulk. */
+  bulkId: z.number().optional(),
+})
+export type LabelAllResult = z.infer<typeof LabelAllResult>
+
+export const UndoBulkResult = z.strictObject({
+  restored: z.number(),
+  /** Documents edited again since: left as they are. */
+  skipped: z.number(),
+})

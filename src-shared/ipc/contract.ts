@@ -17,7 +17,7 @@ import {
   Split,
   SplitOptions,
 } from '../domain/dataset'
-import { AnnotationChange, AnnotationRecord, AnnotationSave, Dictionary, DictionarySet, DocumentDetail } from '../domain/annotation'
+import { AnnotationChange, AnnotationRecord, AnnotationSave, Dictionary, DictionarySet, DocumentDetail, LabelAllInput, LabelAllResult, UndoBulkResult } from '../domain/annotation'
 
 export const BackendInfo = z.strictObject({
   /** tfjs backend name: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm' or 'cpu'. */
@@ -79,6 +79,9 @@ export const invokes = {
   /** A document with every annotator's annotation of it, and its neighbours in the project. */
   'document.get': { input: z.strictObject({ id: z.number().int().positive() }), output: DocumentDetail },
   'annotation.save': { input: AnnotationSave, output: AnnotationRecord },
+  /** Label every occurrence of a text in the whole dataset for one annotator: previewed (dryRun), then applied, and undoable. */
+  'annotation.labelAll': { input: LabelAllInput, output: LabelAllResult },
+  'annotation.undoBulk': { input: z.strictObject({ id: z.number().int().positive() }), output: UndoBulkResult },
   /** Dictionary (gazetteer) terms per label, for pre-annotation suggestions. */
   'dictionary.get': { input: z.strictObject({ projectId: ProjectId }), output: Dictionary },
   'dictionary.set': { input: DictionarySet, output: Dictionary },

@@ -83,3 +83,37 @@ describe('queue and progress', () => {
     expect(s.donePerSplit.unassigned).toBe(1)
   })
 })
+
+describe('label all occurrences in the dataset', () => {
+  it('previews, applies in one step for the annotator, and undoes what nobody edited since', async () => {
+    const host = newHost()
+    const p = await host.call('project.create', { name: 'B', labels: [{ name: 'LOC' }] })
+    const f = join(tempDir(), 'docs.txt')
+    writeFileSync(f, 'Paris and Parisians\nFrom Paris to Paris\nNo match here\nParis again\n')
+    await host.call('dataset.import', { projectId: p.id, files: [{ path: f }] })
+    const ids = (await host.call('document.list', { projectId: p.id })).items.map((d) => d.id)
+    const loc = p.labels[0]!.id
+    // The annotator already labelled the first "Paris" of document 2: that one is not added twice.
+    await host.call('annotation.save', { documentId: ids[1]!, annotator: 'ana', spans: [[5, 10, loc]], status: 'in-progress', expectedVersion: 0 })
+    const preview = await host.call('annotation.labelAll', { projectId: p.id, text: 'Paris', labelId: loc, annotator: 'ana' })
+    expect(preview).toMatchObject({ documents: 3, spans: 3 })
+    expect(preview.bulkId).toBeUndefined()
+    expect(preview.examples[0]).toMatchObject({ before: '', match: 'Paris', after: ' and Parisians' })
+    expect((await host.call('document.get', { id: ids[0]! })).annotations).toEqual([])
+
+    const applied = await host.call('annotation.labelAll', { projectId: p.id, text: 'Paris', labelId: loc, annotator: 'ana', dryRun: false })
+    expect(applied.bulkId).toBeGreaterThan(0)
+    const spansOf = async (id: number) => (await host.call('document.get', { id })).annotations.find((a) => a.annotator === 'ana')?.spans
+    expect(await spansOf(ids[0]!)).toEqual([[0, 5, loc]])
+    expect(await spansOf(ids[1]!)).toEqual([[5, 10, loc], [14, 19, loc]])
+    expect(await spansOf(ids[3]!)).toEqual([[0, 5, loc]])
+
+    // Someone edits document 4 afterwards: undo leaves it alone and says so.
+    const v = (await host.call('document.get', { id: ids[3]! })).annotations[0]!.version
+    await host.call('annotation.save', { documentId: ids[3]!, annotator: 'ana', spans: [], status: 'done', expectedVersion: v })
+    expect(await host.call('annotation.undoBulk', { id: applied.bulkId! })).toEqual({ restored: 2, skipped: 1 })
+    expect(await spansOf(ids[0]!)).toEqual([])
+    expect(await spansOf(ids[1]!)).toEqual([[5, 10, loc]])
+    expect(await host.invoke('annotation.undoBulk', { id: applied.bulkId! })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
+  })
+})
