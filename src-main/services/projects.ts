@@ -55,6 +55,7 @@ export function createProjectService(db: DB, emit: (change: ProjectChange) => vo
           taskType: input.taskType ?? 'ner',
           tagScheme: input.tagScheme ?? 'iob2',
           allowNested: input.allowNested ?? false,
+          guidelines: input.guidelines ?? '',
           now: now(),
         })
         repo.replaceLabels(db, id, resolveLabelDefaults(labels))
@@ -91,6 +92,7 @@ export function createProjectService(db: DB, emit: (change: ProjectChange) => vo
         if (input.description !== undefined) fields.description = input.description
         if (input.tagScheme !== undefined) fields.tagScheme = input.tagScheme
         if (input.allowNested !== undefined) fields.allowNested = input.allowNested
+        if (input.guidelines !== undefined) fields.guidelines = input.guidelines
         repo.updateProjectRow(db, current.id, fields, now())
         return mustGet(current.id)
       })()

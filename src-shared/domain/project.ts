@@ -107,6 +107,8 @@ export const Project = z.strictObject({
   labels: z.array(Label),
   /** When true, spans may overlap (nested entities); otherwise overlapping spans are refused. */
   allowNested: z.boolean(),
+  /** Annotation guidelines in Markdown, shown beside the text in the annotation workspace. */
+  guidelines: z.string(),
   /** Incremented by every update; an update naming an older version is refused. */
   version: z.number().int().nonnegative(),
   createdAt: z.string(),
@@ -120,6 +122,7 @@ export const ProjectCreate = z.strictObject({
   taskType: TaskType.optional(),
   tagScheme: TagScheme.optional(),
   allowNested: z.boolean().optional(),
+  guidelines: z.string().max(100_000).optional(),
   labels: LabelSetInput.optional(),
 })
 export type ProjectCreate = z.input<typeof ProjectCreate>
@@ -132,6 +135,7 @@ export const ProjectUpdate = z.strictObject({
   description: z.string().max(5000).optional(),
   tagScheme: TagScheme.optional(),
   allowNested: z.boolean().optional(),
+  guidelines: z.string().max(100_000).optional(),
   /** The whole label set: labels with an id are kept (and may be renamed), others are added, missing ones removed. */
   labels: LabelSetInput.optional(),
 })

@@ -40,7 +40,13 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
 
   it('labels a mouse selection (snapped to words) on English and Chinese text, astral characters included', async () => {
     const { p, docs, per, loc } = await projectWith(app.host, ['Ada Lovelace visited Paris today.', '我在𠮷野家吃饭'])
+    await app.host.call('project.update', { id: p.id, guidelines: '# PER\nPeople, **with** titles.\n\n- <b>not</b> pets' })
+    await app.host.call('project.list', {})
     const { page, errors } = await open(`/annotate/${p.id}/${docs[0]}`)
+    // The guidelines are rendered beside the text, and markup in them stays text.
+    await page.getByTestId('guidelines-shown').locator('h3').getByText('PER').waitFor()
+    expect(await page.getByTestId('guidelines-shown').locator('strong').textContent()).toBe('with')
+    expect(await page.getByTestId('guidelines-shown').locator('li').textContent()).toBe('<b>not</b> pets')
     await selectText(page, 1, 8) // "da Love" -> "Ada Lovelace"
     await page.keyboard.press('1')
     await selectText(page, 21, 26)

@@ -1,7 +1,7 @@
 import type { Migration } from './index'
 
 /**
- * Gazetteers: terms per label that pre-annotation proposes as suggestions; and bulk edits
+ * Annotation guidelines (Markdown) per project. Gazetteers: terms per label that pre-annotation proposes as suggestions; and bulk edits
  * ("label all occurrences in the dataset"), kept with what they changed so they can be undone.
  */
 export const migration0003: Migration = {
@@ -9,6 +9,8 @@ export const migration0003: Migration = {
   name: 'create-dictionaries-and-bulk-edits',
   up(db) {
     db.exec(`
+      ALTER TABLE projects ADD COLUMN guidelines TEXT NOT NULL DEFAULT '';
+
       CREATE TABLE dictionary_terms (
         id        INTEGER PRIMARY KEY,
         label_id  INTEGER NOT NULL REFERENCES labels(id) ON DELETE CASCADE,

@@ -9,6 +9,7 @@ interface ProjectRow {
   task_type: TaskType
   tag_scheme: TagScheme
   allow_nested: number
+  guidelines: string
   version: number
   created_at: string
   updated_at: string
@@ -37,6 +38,7 @@ function rowToProject(row: ProjectRow, labels: Label[]): Project {
     tagScheme: row.tag_scheme,
     labels,
     allowNested: row.allow_nested === 1,
+    guidelines: row.guidelines,
     version: row.version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -76,16 +78,17 @@ export interface NewProjectRow {
   taskType: TaskType
   tagScheme: TagScheme
   allowNested: boolean
+  guidelines: string
   now: string
 }
 
 export function insertProject(db: DB, p: NewProjectRow): number {
   const info = db
     .prepare(
-      `INSERT INTO projects (name, description, task_type, tag_scheme, allow_nested, version, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 0, ?, ?)`,
+      `INSERT INTO projects (name, description, task_type, tag_scheme, allow_nested, guidelines, version, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)`,
     )
-    .run(p.name, p.description, p.taskType, p.tagScheme, p.allowNested ? 1 : 0, p.now, p.now)
+    .run(p.name, p.description, p.taskType, p.tagScheme, p.allowNested ? 1 : 0, p.guidelines, p.now, p.now)
   return Number(info.lastInsertRowid)
 }
 
@@ -94,6 +97,7 @@ export interface ProjectFields {
   description?: string
   tagScheme?: TagScheme
   allowNested?: boolean
+  guidelines?: string
 }
 
 /** Apply the given fields and bump the version; returns false when the project does not exist. */
@@ -105,11 +109,12 @@ export function updateProjectRow(db: DB, id: number, fields: ProjectFields, now:
          description = COALESCE(?, description),
          tag_scheme = COALESCE(?, tag_scheme),
          allow_nested = COALESCE(?, allow_nested),
+         guidelines = COALESCE(?, guidelines),
          version = version + 1,
          updated_at = ?
        WHERE id = ?`,
     )
-    .run(fields.name ?? null, fields.description ?? null, fields.tagScheme ?? null, fields.allowNested === undefined ? null : fields.allowNested ? 1 : 0, now, id)
+    .run(fields.name ?? null, fields.description ?? null, fields.tagScheme ?? null, fields.allowNested === undefined ? null : fields.allowNested ? 1 : 0, fields.guidelines ?? null, now, id)
   return info.changes === 1
 }
 

@@ -4,7 +4,7 @@ import { getProject, insertProject, listLabels, listProjects, replaceLabels } fr
 
 function fresh() {
   const db = openDatabase(':memory:')
-  const id = insertProject(db, { name: 'News', description: '', taskType: 'ner', tagScheme: 'iob2', allowNested: false, now: '2026-01-01T00:00:00.000Z' })
+  const id = insertProject(db, { name: 'News', description: '', taskType: 'ner', tagScheme: 'iob2', allowNested: false, guidelines: '', now: '2026-01-01T00:00:00.000Z' })
   return { db, id }
 }
 
