@@ -55,6 +55,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       kind: args.command[0] === 'serve' ? 'server' : 'cli',
       ...(args.backend ? { backend: args.backend as never } : {}),
       resourcesDir: io.resourcesDir,
+      warmBackend: args.command[0] === 'serve',
     })
   } catch (err) {
     return report(err instanceof AppError ? err.toShape() : { code: 'INTERNAL', message: (err as Error).message })

@@ -80,6 +80,7 @@ async function start(): Promise<void> {
     host = createHost({
       dataDir: resolveDataDir({ flag: flag('--data-dir'), platformDefault: app.getPath('userData') }),
       kind: 'electron',
+      warmBackend: true,
       runtime: `Electron ${process.versions.electron}`,
       dialogs: {
         async savePath(defaultName, folder) {

@@ -27,6 +27,8 @@ export interface HostOptions {
   runtime?: string
   /** Folder with the bundled resources (the sample dataset). */
   resourcesDir?: string
+  /** Start detecting the compute backend right away (loading tfjs takes a moment), so the first window does not wait for it. */
+  warmBackend?: boolean
   /** Native dialogs, when there is a desktop window (Electron). */
   dialogs?: { savePath(defaultName: string, folder: boolean): Promise<string | null> }
 }
@@ -79,6 +81,7 @@ export function createHost(options: HostOptions): Host {
 
   let backend: Promise<BackendInfo> | undefined
   const backendInfo = (): Promise<BackendInfo> => (backend ??= initBackend(options.backend ?? 'auto'))
+  if (options.warmBackend) setImmediate(() => void backendInfo().catch(() => {}))
 
   clearStaleStaging(db, new Date(Date.now() - 24 * 3600 * 1000))
   const projects = createProjectService(db, (change) => emit('project.onDidChange', change))
@@ -114,6 +117,7 @@ export function createHost(options: HostOptions): Host {
     'dataset.import': (input, ctx) => datasets.import(input, ctx.local),
     'dataset.export': (input, ctx) => datasets.export(input, ctx.local),
     'dataset.stats': ({ projectId }) => datasets.stats(projectId),
+    'dataset.progress': ({ projectId }) => datasets.progress(projectId),
     'dataset.split': (input) => datasets.split(input),
     'document.list': (input) => datasets.list(input),
     'document.setSplit': ({ projectId, documentIds, split }) => datasets.setSplit(projectId, documentIds, split),

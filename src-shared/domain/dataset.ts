@@ -215,3 +215,12 @@ export const ImportProgress = z.strictObject({
   file: z.string(),
 })
 export type ImportProgress = z.infer<typeof ImportProgress>
+
+/** The cheap part of the statistics: enough for progress bars. */
+export const DatasetProgress = z.strictObject({
+  documents: PerSplit,
+  donePerSplit: PerSplit,
+  status: z.strictObject({ todo: z.number(), 'in-progress': z.number(), done: z.number(), skipped: z.number() }),
+  annotators: z.array(z.strictObject({ annotator: z.string(), todo: z.number(), 'in-progress': z.number(), done: z.number(), skipped: z.number() })),
+})
+export type DatasetProgress = z.infer<typeof DatasetProgress>

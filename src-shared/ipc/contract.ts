@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { Project, ProjectCreate, ProjectId, ProjectUpdate } from '../domain/project'
 import {
+  DatasetProgress,
   DatasetStats,
   DocumentFilter,
   DocumentPage,
@@ -65,6 +66,8 @@ export const invokes = {
   'dataset.import': { input: ImportOptions, output: ImportReport },
   'dataset.export': { input: ExportOptions, output: ExportResult },
   'dataset.stats': { input: z.strictObject({ projectId: ProjectId }), output: DatasetStats },
+  /** The cheap part of the statistics, for progress bars. */
+  'dataset.progress': { input: z.strictObject({ projectId: ProjectId }), output: DatasetProgress },
   'dataset.split': { input: SplitOptions, output: z.strictObject({ documents: z.record(Split, z.number()), changed: z.number() }) },
   'document.list': { input: DocumentFilter, output: DocumentPage },
   'document.setSplit': {

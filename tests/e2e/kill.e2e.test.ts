@@ -87,7 +87,7 @@ describe.skipIf(!chromiumAvailable)('Killing the host during a burst of edits', 
 
       // When the host is back on the same address, the page reconnects and saves the rest.
       restarted = await startServer(dataDir, Number(new URL(url).port))
-      await page.getByTestId('save-state').getByText('Saved').waitFor({ timeout: 20_000 })
+      await expect.poll(() => page.getByTestId('save-state').textContent(), { timeout: 20_000 }).toBe('Saved')
       const check = createHost({ dataDir, kind: 'cli', backend: 'cpu' })
       const final = (await check.call('document.get', { id: doc!.id })).annotations.find((a) => a.annotator === 'ana')
       check.close()

@@ -6,10 +6,11 @@ import type { ProjectService } from '../projects'
 import type { UploadService } from '../uploads'
 import { runImport } from './import'
 import { runExport } from './export'
-import { computeStats } from './stats'
+import { computeProgress, computeStats } from './stats'
 import { assignSplits, rarestLabel } from '../../../src-shared/domain/splits'
 import {
   emptyPerSplit,
+  type DatasetProgress,
   type DatasetStats,
   type DocumentFilter,
   type DocumentPage,
@@ -32,6 +33,7 @@ export interface DatasetService {
   import(input: z.output<typeof ImportOptions>, local: boolean): Promise<ImportReport>
   export(input: z.output<typeof ExportOptions>, local: boolean): Promise<ExportResult>
   stats(projectId: number): DatasetStats
+  progress(projectId: number): DatasetProgress
   split(input: z.output<typeof SplitOptions>): { documents: PerSplit; changed: number }
   list(filter: z.output<typeof DocumentFilter>): DocumentPage
   setSplit(projectId: number, documentIds: number[], split: Split): { moved: number }
@@ -69,6 +71,10 @@ export function createDatasetService(db: DB, projects: ProjectService, uploads: 
     export: (input, local) => runExport(db, projects.get(input.projectId), input, local),
 
     stats: (projectId) => computeStats(db, projectId, projects.get(projectId).labels),
+    progress: (projectId) => {
+      projects.get(projectId)
+      return computeProgress(db, projectId)
+    },
 
     split(input) {
       const project = projects.get(input.projectId)

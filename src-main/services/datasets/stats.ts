@@ -1,11 +1,28 @@
 /** Dataset statistics: SQL counts folded into the shape the Dataset view and `data stats` show. */
 import type { DB } from '../../store/db'
 import * as q from '../../store/repositories/dataset-stats'
-import { emptyPerSplit, type DatasetStats } from '../../../src-shared/domain/dataset'
+import { emptyPerSplit, type DatasetProgress, type DatasetStats } from '../../../src-shared/domain/dataset'
 import type { Label } from '../../../src-shared/domain/project'
 
 /** Span lengths at or above this share the histogram's last bucket. */
 export const SPAN_LENGTH_BUCKETS = 30
+
+/** Documents per split and status, done per split, and each annotator's counts. */
+export function computeProgress(db: DB, projectId: number): DatasetProgress {
+  const documents = emptyPerSplit()
+  for (const r of q.documentsPerSplit(db, projectId)) documents[r.split] = r.n
+  const status = { todo: 0, 'in-progress': 0, done: 0, skipped: 0 }
+  for (const r of q.countsByStatus(db, projectId)) status[r.status ?? 'todo'] += r.n
+  const donePerSplit = emptyPerSplit()
+  for (const r of q.donePerSplit(db, projectId)) donePerSplit[r.split] = r.n
+  const people = new Map<string, DatasetStats['annotators'][number]>()
+  for (const r of q.byAnnotator(db, projectId)) {
+    const a = people.get(r.annotator) ?? { annotator: r.annotator, todo: 0, 'in-progress': 0, done: 0, skipped: 0 }
+    a[r.status] += r.n
+    people.set(r.annotator, a)
+  }
+  return { documents, donePerSplit, status, annotators: [...people.values()] }
+}
 
 export function computeStats(db: DB, projectId: number, labels: readonly Label[]): DatasetStats {
   const documents = emptyPerSplit()
@@ -19,8 +36,7 @@ export function computeStats(db: DB, projectId: number, labels: readonly Label[]
     documentsWithoutEntities[r.split] = r.empty
   }
 
-  const status = { todo: 0, 'in-progress': 0, done: 0, skipped: 0 }
-  for (const r of q.countsByStatus(db, projectId)) status[r.status ?? 'todo'] += r.n
+  const progress = computeProgress(db, projectId)
 
   const byLabel = new Map(labels.map((l) => [l.id, { labelId: l.id, label: l.name, color: l.color, perSplit: emptyPerSplit(), total: 0 }]))
   for (const r of q.entitiesByLabelAndSplit(db, projectId)) {
@@ -52,22 +68,13 @@ export function computeStats(db: DB, projectId: number, labels: readonly Label[]
     for (const i of present) for (const j of present) matrix[i]![j]!++
   }
 
-  const done = emptyPerSplit()
-  for (const r of q.donePerSplit(db, projectId)) done[r.split] = r.n
-  const people = new Map<string, DatasetStats['annotators'][number]>()
-  for (const r of q.byAnnotator(db, projectId)) {
-    const a = people.get(r.annotator) ?? { annotator: r.annotator, todo: 0, 'in-progress': 0, done: 0, skipped: 0 }
-    a[r.status] += r.n
-    people.set(r.annotator, a)
-  }
-
   return {
     documents,
-    donePerSplit: done,
-    annotators: [...people.values()],
+    donePerSplit: progress.donePerSplit,
+    annotators: progress.annotators,
+    status: progress.status,
     characters,
     tokens,
-    status,
     entities: [...byLabel.values()],
     spanLengths,
     documentsWithoutEntities,

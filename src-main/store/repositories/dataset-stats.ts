@@ -59,3 +59,7 @@ export function byAnnotator(db: DB, projectId: number): { annotator: string; sta
     )
     .all(projectId) as never
 }
+
+export function documentsPerSplit(db: DB, projectId: number): { split: Split; n: number }[] {
+  return db.prepare('SELECT split, count(*) AS n FROM documents WHERE project_id = ? GROUP BY split').all(projectId) as never
+}

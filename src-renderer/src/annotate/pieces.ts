@@ -15,30 +15,39 @@ export interface Piece {
 }
 
 export function pieces(length: number, spans: readonly SpanTuple[], selection: { start: number; end: number } | null): Piece[] {
+  // A sweep over the boundaries: O((points + spans) log points), so 500 spans stay cheap.
+  const opens = new Map<number, number[]>()
+  const closes = new Map<number, number[]>()
   const cuts = new Set<number>([0, length])
-  for (const [s, e] of spans) {
-    if (s >= 0 && e <= length && s < e) {
-      cuts.add(s)
-      cuts.add(e)
-    }
-  }
-  if (selection && selection.start < selection.end) {
-    cuts.add(Math.max(0, selection.start))
-    cuts.add(Math.min(length, selection.end))
+  spans.forEach(([s, e], i) => {
+    if (!(s >= 0 && e <= length && s < e)) return
+    cuts.add(s)
+    cuts.add(e)
+    opens.set(s, [...(opens.get(s) ?? []), i])
+    closes.set(e, [...(closes.get(e) ?? []), i])
+  })
+  const sel = selection && selection.start < selection.end ? { start: Math.max(0, selection.start), end: Math.min(length, selection.end) } : null
+  if (sel) {
+    cuts.add(sel.start)
+    cuts.add(sel.end)
   }
   const points = [...cuts].sort((a, b) => a - b)
-  const order = spans.map((s, i) => i).sort((a, b) => spans[b]![1] - spans[b]![0] - (spans[a]![1] - spans[a]![0]))
+  const size = (i: number): number => spans[i]![1] - spans[i]![0]
+  const outermostFirst = (a: number, b: number): number => size(b) - size(a) || a - b
+  const active = new Set<number>()
   const out: Piece[] = []
   for (let k = 0; k < points.length - 1; k++) {
     const start = points[k]!
     const end = points[k + 1]!
+    for (const i of closes.get(start) ?? []) active.delete(i)
+    for (const i of opens.get(start) ?? []) active.add(i)
     if (start === end) continue
     out.push({
       start,
       end,
-      covering: order.filter((i) => spans[i]![0] <= start && spans[i]![1] >= end),
-      selected: !!selection && selection.start <= start && selection.end >= end && selection.start < selection.end,
-      endsHere: order.filter((i) => spans[i]![1] === end),
+      covering: [...active].sort(outermostFirst),
+      selected: !!sel && sel.start <= start && sel.end >= end,
+      endsHere: (closes.get(end) ?? []).filter((i) => active.has(i)).sort(outermostFirst),
     })
   }
   return out

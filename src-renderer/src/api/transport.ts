@@ -132,6 +132,7 @@ export function websocketTransport(baseUrl: string, token: string | null): Trans
         done({ ok: false, error: { code: 'UNAVAILABLE', message: 'The connection to Tagtune was lost; try again.' } })
         pending.delete(id)
       }
+      queue.length = 0
       if (ev.code === WS_CLOSE_UNAUTHORIZED) {
         if (state !== 'unauthorized') setState('unauthorized')
         return
@@ -148,6 +149,11 @@ export function websocketTransport(baseUrl: string, token: string | null): Trans
     invoke(channel, input) {
       if (state === 'unauthorized') {
         return Promise.resolve({ ok: false, error: { code: 'UNAUTHORIZED', message: 'Not authorised: open the URL with the access token that `tagtune serve` printed.' } })
+      }
+      // While reconnecting, fail at once: a request queued now could reach the host long after
+      // the caller gave up on it. Only the very first connection queues (the app's first requests).
+      if (state === 'reconnecting') {
+        return Promise.resolve({ ok: false, error: { code: 'UNAVAILABLE', message: 'Not connected to Tagtune; it retries by itself.' } })
       }
       const id = nextId++
       const msg: ClientMessage = { type: 'invoke', id, channel, input }

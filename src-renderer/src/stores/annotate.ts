@@ -4,7 +4,7 @@
  * saved in between, the conflict is shown with both versions and nothing is overwritten.
  */
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import type { AnnotationRecord, DocumentDetail } from '@shared/domain/annotation'
 import type { AnnotationStatus, SpanTuple } from '@shared/domain/dataset'
 import { sortSpans } from '@shared/domain/spans'
@@ -22,7 +22,8 @@ export const useAnnotateStore = defineStore('annotate', () => {
   const api = useApi()
   const annotator = ref(localStorage.getItem(ANNOTATOR_KEY) ?? '')
   const doc = ref<DocumentDetail | null>(null)
-  const history = ref<History>(startHistory({ spans: [], status: 'todo' }))
+  // Shallow: past states are never mutated, and deep proxies over thousands of span tuples are slow.
+  const history = shallowRef<History>(startHistory({ spans: [], status: 'todo' }))
   /** Version of this annotator's annotation on the server (0: none yet). */
   const version = ref(0)
   const saveState = ref<SaveState>('saved')
@@ -51,7 +52,7 @@ export const useAnnotateStore = defineStore('annotate', () => {
     if (state !== 'open') wasDown = true
     else if (wasDown) {
       wasDown = false
-      if (saveState.value === 'error' || saveState.value === 'unsaved') {
+      if (saveState.value !== 'saved' && saveState.value !== 'conflict') {
         saveState.value = 'unsaved'
         void save()
       }
@@ -127,8 +128,14 @@ export const useAnnotateStore = defineStore('annotate', () => {
         saveError.value = null
         saveState.value = history.value.present === present ? 'saved' : 'unsaved'
       } catch (err) {
-        if (err instanceof ApiError && err.code === 'CONFLICT') {
-          conflict.value = (err.details as { current: AnnotationRecord }).current
+        const current = err instanceof ApiError && err.code === 'CONFLICT' ? (err.details as { current?: AnnotationRecord }).current : undefined
+        if (current && sameState(current, present)) {
+          // Our own earlier save arrived although its answer was lost (the connection dropped): nothing to choose.
+          version.value = current.version
+          saveError.value = null
+          saveState.value = history.value.present === present ? 'saved' : 'unsaved'
+        } else if (err instanceof ApiError && err.code === 'CONFLICT') {
+          conflict.value = current ?? null
           saveState.value = 'conflict'
         } else {
           saveError.value = (err as Error).message
@@ -146,6 +153,10 @@ export const useAnnotateStore = defineStore('annotate', () => {
       again = false
       if (after !== 'conflict' && after !== 'error') await save()
     }
+  }
+
+  function sameState(a: { spans: SpanTuple[]; status: AnnotationStatus }, b: EditState): boolean {
+    return a.status === b.status && JSON.stringify(a.spans) === JSON.stringify(b.spans)
   }
 
   /** Save now if anything is pending (before leaving the document). */

@@ -62,6 +62,7 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   ],
   'dataset.export': [{}, { projectId: 1, format: 'conll' }, { projectId: 1, format: 'xml', path: '/tmp/x' }, { projectId: 1, format: 'conll', path: '/tmp/x', split: 'valid' }],
   'dataset.stats': [{}, { projectId: 'a' }],
+  'dataset.progress': [{}, { projectId: -3 }],
   'dataset.split': [{ projectId: 1 }, { projectId: 1, ratios: [0, 0, 0] }, { projectId: 1, ratios: [0.8, -0.1, 0.3] }, { projectId: 1, ratios: [1, 1] }, { projectId: 1, ratios: [1, 1, 1], seed: -1 }],
   'document.list': [{}, { projectId: 1, limit: 0 }, { projectId: 1, limit: 10_000 }, { projectId: 1, split: 'x' }, { projectId: 1, status: 'finished' }],
   'document.get': [{}, { id: 0 }, { id: 'x' }],
