@@ -126,6 +126,7 @@ export function createHost(options: HostOptions): Host {
     'annotation.save': (input) => annotations.save(input),
     'annotation.labelAll': (input) => annotations.labelAll(input),
     'annotation.undoBulk': ({ id }) => annotations.undoBulk(id),
+    'annotation.agreement': ({ projectId }) => annotations.agreement(projectId),
     'dictionary.get': ({ projectId }) => dictionaries.get(projectId),
     'dictionary.set': ({ projectId, labelId, terms }) => dictionaries.set(projectId, labelId, terms),
   }

@@ -7,6 +7,7 @@ import { AppError } from '../../src-shared/ipc/errors'
 import type { AnnotationRecord, AnnotationSave, DocumentDetail, LabelAllInput, LabelAllResult } from '../../src-shared/domain/annotation'
 import { checkSpans, occurrences, sortSpans } from '../../src-shared/domain/spans'
 import * as bulk from '../store/repositories/bulk-edits'
+import { agreement, type AgreementReport, type AnnotatedDocument } from '../../src-shared/domain/agreement'
 import type { SpanTuple } from '../../src-shared/domain/dataset'
 
 export interface AnnotationService {
@@ -14,6 +15,7 @@ export interface AnnotationService {
   save(input: z.output<typeof AnnotationSave>): AnnotationRecord
   labelAll(input: z.output<typeof LabelAllInput>): LabelAllResult
   undoBulk(id: number): { restored: number; skipped: number }
+  agreement(projectId: number): AgreementReport
 }
 
 export function createAnnotationService(
@@ -92,6 +94,17 @@ export function createAnnotationService(
       })()
       for (const c of changes) changed({ projectId: project.id, documentId: c.documentId, annotator: input.annotator, version: c.afterVersion })
       return { ...summary, bulkId }
+    },
+
+    agreement(projectId) {
+      projects.get(projectId)
+      const docs = new Map<number, AnnotatedDocument>()
+      for (const r of repo.sharedAnnotations(db, projectId)) {
+        const d = docs.get(r.documentId) ?? { documentId: r.documentId, position: r.position, annotations: [] }
+        d.annotations.push({ annotator: r.annotator, spans: JSON.parse(r.spans) as SpanTuple[] })
+        docs.set(r.documentId, d)
+      }
+      return agreement([...docs.values()])
     },
 
     undoBulk(id) {

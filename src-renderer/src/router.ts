@@ -3,6 +3,7 @@ import ProjectsView from './views/ProjectsView.vue'
 import ComingSoonView from './views/ComingSoonView.vue'
 import DatasetView from './views/DatasetView.vue'
 import AnnotateView from './views/AnnotateView.vue'
+import AgreementView from './views/AgreementView.vue'
 import { NAV_ITEMS } from './nav'
 
 const routes: RouteRecordRaw[] = [
@@ -13,6 +14,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/dataset', name: 'dataset', component: DatasetView },
   { path: '/dataset/:id(\\d+)', name: 'dataset-project', component: DatasetView, props: true },
   { path: '/annotate', name: 'annotate', component: AnnotateView },
+  { path: '/agreement/:projectId(\\d+)?', name: 'agreement', component: AgreementView, props: true },
   { path: '/annotate/:projectId(\\d+)/:documentId(\\d+)?', name: 'annotate-document', component: AnnotateView, props: true },
   ...NAV_ITEMS.filter((n) => !n.ready).map((n) => ({ path: n.path, name: n.key, component: ComingSoonView, props: { item: n } })),
   { path: '/:rest(.*)*', redirect: '/projects' },

@@ -88,3 +88,11 @@ export const UndoBulkResult = z.strictObject({
   /** Documents edited again since: left as they are. */
   skipped: z.number(),
 })
+
+const LabelAgreement = z.strictObject({ labelId: z.number(), f1: z.number(), spans: z.number() })
+export const AgreementReport = z.strictObject({
+  annotators: z.array(z.string()),
+  pairs: z.array(z.strictObject({ a: z.string(), b: z.string(), documents: z.number(), f1: z.number(), perLabel: z.array(LabelAgreement) })),
+  perLabel: z.array(LabelAgreement),
+  disagreements: z.array(z.strictObject({ documentId: z.number(), position: z.number(), annotators: z.array(z.string()), differing: z.number() })),
+})

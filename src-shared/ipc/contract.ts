@@ -18,7 +18,7 @@ import {
   Split,
   SplitOptions,
 } from '../domain/dataset'
-import { AnnotationChange, AnnotationRecord, AnnotationSave, Dictionary, DictionarySet, DocumentDetail, LabelAllInput, LabelAllResult, UndoBulkResult } from '../domain/annotation'
+import { AgreementReport, AnnotationChange, AnnotationRecord, AnnotationSave, Dictionary, DictionarySet, DocumentDetail, LabelAllInput, LabelAllResult, UndoBulkResult } from '../domain/annotation'
 
 export const BackendInfo = z.strictObject({
   /** tfjs backend name: 'tensorflow' (tfjs-node or tfjs-node-gpu), 'wasm' or 'cpu'. */
@@ -84,6 +84,8 @@ export const invokes = {
   'annotation.save': { input: AnnotationSave, output: AnnotationRecord },
   /** Label every occurrence of a text in the whole dataset for one annotator: previewed (dryRun), then applied, and undoable. */
   'annotation.labelAll': { input: LabelAllInput, output: LabelAllResult },
+  /** Span-level F1 between annotators, per pair and label, and the documents they disagree on. */
+  'annotation.agreement': { input: z.strictObject({ projectId: ProjectId }), output: AgreementReport },
   'annotation.undoBulk': { input: z.strictObject({ id: z.number().int().positive() }), output: UndoBulkResult },
   /** Dictionary (gazetteer) terms per label, for pre-annotation suggestions. */
   'dictionary.get': { input: z.strictObject({ projectId: ProjectId }), output: Dictionary },

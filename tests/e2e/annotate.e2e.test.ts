@@ -201,4 +201,33 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
     expect(errors).toEqual([])
     await page.close()
   })
+
+  it('shows agreement between annotators and lets a reviewer adjudicate a disagreement', async () => {
+    const { p, docs, per, loc } = await projectWith(app.host, ['Ada met Bob in Paris .', 'Rome .'])
+    const save = (documentId: number, annotator: string, spans: [number, number, number][]) =>
+      app.host.call('annotation.save', { documentId, annotator, spans, status: 'done', expectedVersion: 0 })
+    await save(docs[0]!, 'ana', [[0, 3, per], [15, 20, loc]])
+    await save(docs[0]!, 'bo', [[0, 3, per], [8, 11, per]])
+    await save(docs[1]!, 'ana', [[0, 4, loc]])
+    await save(docs[1]!, 'bo', [[0, 4, loc]])
+    const { page, errors } = await open(`/annotate/${p.id}/${docs[0]}`, 'rev')
+    await page.getByTestId('open-agreement').click()
+    await page.getByTestId('agreement-pairs').getByText('ana · bo').waitFor()
+    await page.getByTestId('agreement-pairs').getByText('66.7%').waitFor()
+    await page.getByTestId('disagreement').first().click()
+    const panel = page.getByTestId('adjudication')
+    await panel.getByText('Keep these spans').waitFor()
+    // Ada (both) is kept by default; Bob and Paris (one each) are not: the reviewer keeps Paris.
+    expect(await panel.locator('input[type=checkbox]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).checked))).toEqual([true, false, false])
+    await panel.locator('input[type=checkbox]').nth(2).check()
+    await screenshot(page, '27-adjudication')
+    await page.getByTestId('save-review').click()
+    await page.getByTestId('review-message').waitFor()
+    const reviewed = (await app.host.call('document.get', { id: docs[0]! })).annotations.find((a) => a.annotator === 'rev')
+    expect(reviewed).toMatchObject({ status: 'done', spans: [[0, 3, per], [15, 20, loc]] })
+    // The reviewed annotation is what the dataset now shows for the document.
+    expect((await app.host.call('document.list', { projectId: p.id })).items[0]!.spans).toEqual([[0, 3, per], [15, 20, loc]])
+    expect(errors).toEqual([])
+    await page.close()
+  })
 })

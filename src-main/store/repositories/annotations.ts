@@ -70,3 +70,15 @@ export function saveAnnotation(
   }
   return getAnnotation(db, a.documentId, a.annotator)
 }
+
+/** Every non-skipped annotation of documents that at least two annotators worked on, in document order. */
+export function sharedAnnotations(db: DB, projectId: number): { documentId: number; position: number; annotator: string; spans: string }[] {
+  return db
+    .prepare(
+      `SELECT d.id AS documentId, d.position, a.annotator, a.spans FROM documents d JOIN annotations a ON a.document_id = d.id
+       WHERE d.project_id = ? AND a.status != 'skipped'
+         AND d.id IN (SELECT document_id FROM annotations WHERE status != 'skipped' GROUP BY document_id HAVING count(*) >= 2)
+       ORDER BY d.position, a.annotator`,
+    )
+    .all(projectId) as never
+}

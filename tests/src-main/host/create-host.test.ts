@@ -75,6 +75,7 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   ],
   'annotation.labelAll': [{ projectId: 1, text: '', labelId: 1, annotator: 'a' }, { projectId: 1, text: 'x', labelId: 1 }],
   'annotation.undoBulk': [{}, { id: 'x' }],
+  'annotation.agreement': [{}, { projectId: 'x' }],
   'dictionary.get': [{}, { projectId: 0 }],
   'dictionary.set': [{ projectId: 1, labelId: 1 }, { projectId: 1, labelId: 1, terms: 'Paris' }, { projectId: 1, labelId: 1, terms: ['x'.repeat(201)] }],
   'document.delete': [{ projectId: 1, documentIds: [] }, { projectId: 1 }, { projectId: 1, documentIds: [0] }],

@@ -117,3 +117,23 @@ describe('label all occurrences in the dataset', () => {
     expect(await host.invoke('annotation.undoBulk', { id: applied.bulkId! })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } })
   })
 })
+
+describe('agreement', () => {
+  it('compares annotators on the documents they share, skipping skipped ones', async () => {
+    const { host, p, ids, per, loc } = await setup()
+    const save = (documentId: number, annotator: string, spans: [number, number, number][], status: 'done' | 'skipped' = 'done') =>
+      host.call('annotation.save', { documentId, annotator, spans, status, expectedVersion: 0 })
+    await save(ids[0]!, 'ana', [[0, 3, per], [15, 20, loc]])
+    await save(ids[0]!, 'bo', [[0, 3, per], [15, 20, per]])
+    await save(ids[1]!, 'ana', [[2, 5, loc]])
+    await save(ids[1]!, 'bo', [[2, 5, loc]])
+    await save(ids[2]!, 'ana', [[0, 5, per]])
+    await save(ids[2]!, 'bo', [], 'skipped')
+    const r = await host.call('annotation.agreement', { projectId: p.id })
+    expect(r.annotators).toEqual(['ana', 'bo'])
+    expect(r.pairs).toHaveLength(1)
+    expect(r.pairs[0]).toMatchObject({ a: 'ana', b: 'bo', documents: 2, f1: 4 / 6 })
+    expect(r.perLabel.find((l) => l.labelId === per)).toEqual({ labelId: per, f1: 2 / 3, spans: 3 })
+    expect(r.disagreements).toEqual([{ documentId: ids[0], position: 0, annotators: ['ana', 'bo'], differing: 2 }])
+  })
+})
