@@ -14,7 +14,16 @@ export interface Piece {
   endsHere: number[]
 }
 
-export function pieces(length: number, spans: readonly SpanTuple[], selection: { start: number; end: number } | null): Piece[] {
+/**
+ * `grid`, when given, adds a cut every `grid` characters (moved off surrogate pairs by `isPairMiddle`),
+ * so the editor can render the text in blocks that an edit elsewhere leaves untouched.
+ */
+export function pieces(
+  length: number,
+  spans: readonly SpanTuple[],
+  selection: { start: number; end: number } | null,
+  grid?: { every: number; isPairMiddle: (o: number) => boolean },
+): Piece[] {
   // A sweep over the boundaries: O((points + spans) log points), so 500 spans stay cheap.
   const opens = new Map<number, number[]>()
   const closes = new Map<number, number[]>()
@@ -31,6 +40,7 @@ export function pieces(length: number, spans: readonly SpanTuple[], selection: {
     cuts.add(sel.start)
     cuts.add(sel.end)
   }
+  if (grid) for (let g = grid.every; g < length; g += grid.every) cuts.add(grid.isPairMiddle(g) ? g + 1 : g)
   const points = [...cuts].sort((a, b) => a - b)
   const size = (i: number): number => spans[i]![1] - spans[i]![0]
   const outermostFirst = (a: number, b: number): number => size(b) - size(a) || a - b
