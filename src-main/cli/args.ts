@@ -20,8 +20,9 @@ Commands:
   data export <project> --format F --out PATH [--split S] [--scheme S]
   data stats <project>                   documents, tokens, entities per label and split
   data split <project> --ratios 0.8,0.1,0.1 [--seed N] [--no-stratify] [--only-unassigned]
-  serve [--host 127.0.0.1] [--port 5678] [--token TOKEN]
-                                         the app in a browser, over HTTP and WebSocket
+  serve [--host 127.0.0.1] [--port 5678] [--token TOKEN] [--user NAME=TOKEN ...]
+                                         the app in a browser, over HTTP and WebSocket;
+                                         --user gives each teammate a token of their own
 
 Formats: conll, doccano, label-studio, spacy, cluener, brat, text (detected when not given).
 
@@ -44,6 +45,7 @@ const OPTIONS = {
   host: { type: 'string' },
   port: { type: 'string' },
   token: { type: 'string' },
+  user: { type: 'string', multiple: true },
   format: { type: 'string' },
   encoding: { type: 'string' },
   split: { type: 'string' },
@@ -73,6 +75,7 @@ export interface ParsedArgs {
   host: string | undefined
   port: number | undefined
   token: string | undefined
+  users: Record<string, string>
   format: string | undefined
   encoding: string | undefined
   split: string | undefined
@@ -94,6 +97,18 @@ function integer(flag: string, v: string | undefined): number | undefined {
   const n = Number(v)
   if (!Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, not "${v}"`)
   return n
+}
+
+function users(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const item of list ?? []) {
+    const m = /^([^=\s][^=]*)=(.{16,})$/.exec(item)
+    if (!m) throw new UsageError(`--user takes NAME=TOKEN with a token of at least 16 characters (not "${item}")`)
+    const [, name, tok] = m as unknown as [string, string, string]
+    if (Object.values(out).includes(tok)) throw new UsageError(`two --user entries share a token`)
+    out[name.trim()] = tok
+  }
+  return out
 }
 
 function ratios(v: string | undefined): [number, number, number] | undefined {
@@ -129,6 +144,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     host: v.host,
     port,
     token: v.token,
+    users: users(v.user),
     format: v.format,
     encoding: v.encoding,
     split: v.split,

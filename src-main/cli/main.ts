@@ -195,12 +195,15 @@ async function dispatch(args: ParsedArgs, host: Host, io: CliIo): Promise<number
         hostname: args.host ?? '127.0.0.1',
         port: args.port ?? 5678,
         ...(args.token ? { token: args.token } : {}),
+        users: args.users,
       })
-      const info = { url: server.url, openUrl: server.openUrl, dataDir: host.dataDir, tokenRequired: server.token !== undefined }
+      const userUrls = Object.entries(args.users).map(([name, tok]) => ({ name, url: `${server.url}?token=${encodeURIComponent(tok)}` }))
+      const info = { url: server.url, openUrl: server.openUrl, dataDir: host.dataDir, tokenRequired: server.token !== undefined, users: userUrls.map((u) => u.name) }
       out(info, [
         `Tagtune is serving ${host.dataDir}`,
         `Open ${server.openUrl}`,
         server.token ? `Access token: ${server.token} (required on every connection)` : 'Bound to loopback: only this machine can connect.',
+        ...userUrls.map((u) => `  ${u.name}: ${u.url}`),
         'Press Ctrl-C to stop.',
       ].join('\n'))
       await (io.untilStopped ?? (() => new Promise<void>(() => {})))()

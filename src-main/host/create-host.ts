@@ -39,6 +39,8 @@ export interface HostOptions {
  */
 export interface CallContext {
   local: boolean
+  /** The signed-in user of a server connection with a per-user token. */
+  user?: string
 }
 
 export type HostEventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void
@@ -94,7 +96,7 @@ export function createHost(options: HostOptions): Host {
   })
 
   const handlers: Handlers = {
-    'app.info': async () => ({
+    'app.info': async (_input, ctx) => ({
       name: 'Tagtune',
       version: APP_VERSION,
       dataDir: options.dataDir,
@@ -103,6 +105,7 @@ export function createHost(options: HostOptions): Host {
       host: options.kind,
       runtime: options.runtime ?? `Node ${process.versions.node}`,
       backend: await backendInfo(),
+      user: ctx.user ?? null,
     }),
     'app.chooseSavePath': async ({ defaultName, folder }, ctx) => {
       if (!options.dialogs || !ctx.local) throw new AppError('UNAVAILABLE', 'There is no desktop window to show a dialog in; download the file instead.')
@@ -123,8 +126,8 @@ export function createHost(options: HostOptions): Host {
     'document.setSplit': ({ projectId, documentIds, split }) => datasets.setSplit(projectId, documentIds, split),
     'document.delete': ({ projectId, documentIds }) => datasets.deleteDocuments(projectId, documentIds),
     'document.get': ({ id }) => annotations.getDocument(id),
-    'annotation.save': (input) => annotations.save(input),
-    'annotation.labelAll': (input) => annotations.labelAll(input),
+    'annotation.save': (input, ctx) => annotations.save({ ...input, annotator: asUser(ctx, input.annotator) }),
+    'annotation.labelAll': (input, ctx) => annotations.labelAll({ ...input, annotator: asUser(ctx, input.annotator) }),
     'annotation.undoBulk': ({ id }) => annotations.undoBulk(id),
     'annotation.agreement': ({ projectId }) => annotations.agreement(projectId),
     'dictionary.get': ({ projectId }) => dictionaries.get(projectId),
@@ -174,6 +177,14 @@ export function createHost(options: HostOptions): Host {
       db.close()
     },
   }
+}
+
+/** A signed-in user edits under their own name only. */
+function asUser(ctx: CallContext, annotator: string): string {
+  if (ctx.user !== undefined && annotator !== ctx.user) {
+    throw new AppError('FORBIDDEN', `You are signed in as "${ctx.user}": edits are saved under that name, not "${annotator}".`)
+  }
+  return annotator
 }
 
 function fail(err: AppError): Result<never> {

@@ -20,6 +20,11 @@ export interface ServeOptions {
   port?: number
   /** Required on every connection when given; generated when binding beyond loopback without one. */
   token?: string
+  /**
+   * Per-user tokens (name -> token). A connection with one of them is that user: the app
+   * shows their name and their edits are saved under it.
+   */
+  users?: Record<string, string>
   /** Largest accepted message, bytes. */
   maxPayload?: number
 }
@@ -37,7 +42,15 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const hostname = options.hostname ?? '127.0.0.1'
   const loopback = isLoopbackHost(hostname)
-  const token = options.token ?? (loopback ? undefined : generateToken())
+  const users = Object.entries(options.users ?? {})
+  const token = options.token ?? (loopback && users.length === 0 ? undefined : generateToken())
+  /** undefined: refused; null: allowed, no user; string: that user. */
+  const who = (given: string | null | undefined): string | null | undefined => {
+    const user = users.find(([, t]) => tokensEqual(given, t))
+    if (user) return user[0]
+    if (token === undefined || tokensEqual(given, token)) return null
+    return undefined
+  }
   const serveStatic = createStaticHandler(options.staticDir)
   const http = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x')
@@ -47,7 +60,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return
     }
     const given = req.headers['x-tagtune-token'] ?? url.searchParams.get('token')
-    if (token !== undefined && !tokensEqual(Array.isArray(given) ? given[0] : given, token)) {
+    if (who(Array.isArray(given) ? given[0] : given) === undefined) {
       res.writeHead(401, { 'Content-Type': 'application/json' }).end(JSON.stringify({ ok: false, error: { code: 'UNAUTHORIZED', message: 'Missing or wrong access token.' } }))
       return
     }
@@ -68,7 +81,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!originAllowed(req.headers.origin, req.headers.host)) return refuse(socket, 403, 'Forbidden: cross-origin connection')
     if (!hostHeaderAllowed(req.headers.host, loopback, token !== undefined)) return refuse(socket, 403, 'Forbidden: unexpected Host header')
     wss.handleUpgrade(req, socket, head, (ws) => {
-      if (token !== undefined && !tokensEqual(url.searchParams.get('token'), token)) {
+      const user = who(url.searchParams.get('token'))
+      if (user === undefined) {
         send(ws, {
           type: 'error',
           error: { code: 'UNAUTHORIZED', message: 'This Tagtune server needs an access token: open the URL it printed at start, which includes ?token=…' },
@@ -76,7 +90,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         ws.close(WS_CLOSE_UNAUTHORIZED, 'unauthorized')
         return
       }
-      accept(ws)
+      accept(ws, user ?? undefined)
     })
   })
 
@@ -84,7 +98,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(msg))
   }
 
-  function accept(ws: WebSocket): void {
+  function accept(ws: WebSocket, user: string | undefined): void {
     sockets.add(ws)
     ws.on('close', () => sockets.delete(ws))
     ws.on('error', () => sockets.delete(ws))
@@ -100,7 +114,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         send(ws, { type: 'error', error: { code: 'INVALID_INPUT', message: 'Unreadable message: expected JSON {type:"invoke", id, channel, input}.' } })
         return
       }
-      const result = await options.host.invoke(msg.data.channel, msg.data.input, { local: false })
+      const result = await options.host.invoke(msg.data.channel, msg.data.input, { local: false, ...(user !== undefined ? { user } : {}) })
       send(ws, { type: 'result', id: msg.data.id, result })
     })
   }

@@ -43,6 +43,8 @@ export const AppInfo = z.strictObject({
   host: z.enum(['electron', 'server', 'cli']),
   runtime: z.string(),
   backend: BackendInfo,
+  /** In server mode with per-user tokens: who this connection is; their edits carry this name. */
+  user: z.string().nullable(),
 })
 export type AppInfo = z.infer<typeof AppInfo>
 

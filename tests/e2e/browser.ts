@@ -61,7 +61,7 @@ export interface AppUnderTest {
  * For a describe block: a fresh data dir, the real host served as `tagtune serve` does, and a
  * Chromium, all torn down afterwards. Read the fields inside tests (they are set in beforeAll).
  */
-export function useServedApp(options: { token?: string } = {}): AppUnderTest {
+export function useServedApp(options: { token?: string; users?: Record<string, string> } = {}): AppUnderTest {
   const app = {} as AppUnderTest
   beforeAll(async () => {
     app.dataDir = mkdtempSync(join(tmpdir(), 'tagtune-e2e-'))

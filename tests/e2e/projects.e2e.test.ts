@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { chromiumAvailable, screenshot, useServedApp, watchErrors } from './browser'
@@ -94,7 +97,7 @@ describe.skipIf(!chromiumAvailable)('Projects in the browser UI', () => {
 })
 
 describe.skipIf(!chromiumAvailable)('Server mode with an access token', () => {
-  const app = useServedApp({ token: 'team-secret-token' })
+  const app = useServedApp({ token: 'team-secret-token', users: { ana: 'ana-personal-token-42' } })
 
   it('tells the user a token is needed, and works with the printed URL', async () => {
     const ctx = await app.browser.newContext()
@@ -106,6 +109,20 @@ describe.skipIf(!chromiumAvailable)('Server mode with an access token', () => {
     await page.getByText('Welcome to Tagtune').waitFor()
     // The token is taken out of the address bar once read.
     expect(page.url()).not.toContain('token=')
+    await ctx.close()
+  })
+
+  it('signs a teammate in by a personal token: they annotate under their own name', async () => {
+    const p = await app.host.call('project.create', { name: 'Team', labels: [{ name: 'PER' }] })
+    const dir = mkdtempSync(join(tmpdir(), 'tagtune-e2e-'))
+    writeFileSync(join(dir, 'd.txt'), 'Ada Lovelace\n')
+    await app.host.call('dataset.import', { projectId: p.id, files: [{ path: join(dir, 'd.txt') }] })
+    const ctx = await app.browser.newContext()
+    const page = await ctx.newPage()
+    await page.goto(`${app.server.url}?token=ana-personal-token-42#/annotate/${p.id}`)
+    await page.getByTestId('annotating-as').getByText('ana').waitFor()
+    await page.getByTestId('annotating-as').getByText('(signed in)').waitFor()
+    expect(await page.getByTestId('annotator-name').count()).toBe(0)
     await ctx.close()
   })
 })

@@ -57,7 +57,7 @@ describe('tagtune CLI', () => {
   })
 
   it('answers usage errors with exit code 2 and the usage text', async () => {
-    for (const args of [[], ['frobnicate'], ['project'], ['project', 'create'], ['serve', '--port', 'x'], ['info', '--backend', 'tpu'], ['project', 'create', 'A', '--scheme', 'bilou'], ['info', '--nope']]) {
+    for (const args of [[], ['frobnicate'], ['project'], ['project', 'create'], ['serve', '--port', 'x'], ['info', '--backend', 'tpu'], ['project', 'create', 'A', '--scheme', 'bilou'], ['info', '--nope'], ['serve', '--user', 'ana'], ['serve', '--user', 'ana=short']]) {
       const r = await cli([...args, '--data-dir', tempDir()])
       expect(r.code, args.join(' ')).toBe(2)
       expect(r.err).toMatch(/error: |Usage: /)

@@ -176,3 +176,31 @@ describe('HTTP API for files', () => {
     expect((await fetch(`${server.url}api/upload?name=a.txt`, { method: 'POST', body: 'x', headers: { 'X-Tagtune-Token': 'tok', Origin: 'http://evil.example' } })).status).toBe(403)
   })
 })
+
+describe('per-user tokens', () => {
+  it('signs each teammate in by their token; edits are saved under their name only', async () => {
+    const host = createHost({ dataDir: tempDir(), kind: 'server', backend: 'cpu' })
+    cleanups.push(() => host.close())
+    const server = await startServer({ host, staticDir: tempDir(), hostname: '127.0.0.1', port: 0, users: { ana: 'ana-token-0123456789', bo: 'bo-token-0123456789' } })
+    cleanups.push(() => server.close())
+    const ws = `ws://127.0.0.1:${server.port}/ws`
+    // Loopback, but with users configured a token is required.
+    expect(await closeCode((await connect(ws)).ws)).toBe(WS_CLOSE_UNAUTHORIZED)
+    const ana = await connect(`${ws}?token=ana-token-0123456789`)
+    cleanups.push(() => ana.close())
+    expect(await ana.invoke('app.info', {})).toMatchObject({ ok: true, value: { user: 'ana' } })
+    const p = await host.call('project.create', { name: 'T', labels: [{ name: 'PER' }] })
+    const f = join(tempDir(), 'd.txt')
+    writeFileSync(f, 'Ada\n')
+    await host.call('dataset.import', { projectId: p.id, files: [{ path: f }] })
+    const [doc] = (await host.call('document.list', { projectId: p.id })).items
+    const asBo = await ana.invoke('annotation.save', { documentId: doc!.id, annotator: 'bo', spans: [], status: 'done', expectedVersion: 0 })
+    expect(asBo).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } })
+    expect(await ana.invoke('annotation.save', { documentId: doc!.id, annotator: 'ana', spans: [[0, 3, p.labels[0]!.id]], status: 'done', expectedVersion: 0 })).toMatchObject({ ok: true })
+    expect((await host.call('document.get', { id: doc!.id })).annotations.map((a) => a.annotator)).toEqual(['ana'])
+    // The server's own token still works, without a user.
+    const admin = await connect(`${ws}?token=${server.token}`)
+    cleanups.push(() => admin.close())
+    expect(await admin.invoke('app.info', {})).toMatchObject({ ok: true, value: { user: null } })
+  })
+})
