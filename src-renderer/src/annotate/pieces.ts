@@ -22,7 +22,7 @@ export function pieces(
   length: number,
   spans: readonly SpanTuple[],
   selection: { start: number; end: number } | null,
-  grid?: { every: number; isPairMiddle: (o: number) => boolean },
+  grid?: { every: number; isPairMiddle: (o: number) => boolean; extra?: readonly number[] },
 ): Piece[] {
   // A sweep over the boundaries: O((points + spans) log points), so 500 spans stay cheap.
   const opens = new Map<number, number[]>()
@@ -40,7 +40,10 @@ export function pieces(
     cuts.add(sel.start)
     cuts.add(sel.end)
   }
-  if (grid) for (let g = grid.every; g < length; g += grid.every) cuts.add(grid.isPairMiddle(g) ? g + 1 : g)
+  if (grid) {
+    for (let g = grid.every; g < length; g += grid.every) cuts.add(grid.isPairMiddle(g) ? g + 1 : g)
+    for (const x of grid.extra ?? []) if (x > 0 && x < length) cuts.add(x)
+  }
   const points = [...cuts].sort((a, b) => a - b)
   const size = (i: number): number => spans[i]![1] - spans[i]![0]
   const outermostFirst = (a: number, b: number): number => size(b) - size(a) || a - b
