@@ -125,12 +125,22 @@ export async function openTextFile(path: string, options: { encoding?: EncodingC
       try {
         text = decoder.decode(raw as Buffer, { stream: true })
       } catch {
-        throw new EncodingError(file, linesSoFar + 1, `${file}: the bytes after line ${linesSoFar} are not valid ${encoding.toUpperCase()}. Choose the file's encoding explicitly (for Chinese data often GB18030/GBK).`)
+        // Find the line: decode the chunk leniently and count the lines before the first replacement character.
+        const lenient = new TextDecoder(encoding, { fatal: false }).decode(raw as Buffer)
+        const at = lenient.indexOf('\uFFFD')
+        let line = linesSoFar + 1
+        for (let i = 0; i < (at < 0 ? 0 : at); i++) if (lenient.charCodeAt(i) === 10) line++
+        throw new EncodingError(file, line, `line ${line} holds bytes that are not valid ${encoding.toUpperCase()}; choose the file's encoding explicitly (for Chinese data often GB18030/GBK)`)
       }
       for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) linesSoFar++
       yield text
     }
-    const tail = decoder.decode()
+    let tail: string
+    try {
+      tail = decoder.decode()
+    } catch {
+      throw new EncodingError(file, linesSoFar + 1, `the file ends in the middle of a ${encoding.toUpperCase()} character; it may be cut short, or in another encoding: choose the encoding explicitly`)
+    }
     if (tail) yield tail
   }
 
@@ -145,7 +155,8 @@ export async function openTextFile(path: string, options: { encoding?: EncodingC
       return all
     },
     async sample() {
-      const text = new TextDecoder(encoding === 'gbk' ? 'gbk' : encoding).decode(encoding === 'utf-8' ? trimPartialUtf8(sample) : sample)
+      // Lenient on purpose: the sample only serves format detection; reading the file reports bad bytes with their line.
+      const text = new TextDecoder(encoding === 'gbk' ? 'gbk' : encoding, { fatal: false }).decode(encoding === 'utf-8' ? trimPartialUtf8(sample) : sample)
       return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
     },
     progress: () => ({ bytesRead, totalBytes }),

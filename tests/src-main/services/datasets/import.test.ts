@@ -73,6 +73,22 @@ describe('dataset import', () => {
     expect(dumpProject(host, p.id)[0]!.text).toBe('张三在北京')
   })
 
+  it('refuses bytes that are not valid in the detected encoding, naming the line, and imports nothing', async () => {
+    const host = newHost()
+    const p = await project(host)
+    const before = tableCounts(host)
+    // 70 KB of valid UTF-8 (the detection sample), then a stray byte on line 3001.
+    const good = Array.from({ length: 3000 }, (_, i) => `line ${i} ${'x'.repeat(16)}`).join('\n') + '\n'
+    const bad = file('late.txt', Buffer.concat([Buffer.from(good), Buffer.from([0x41, 0xff, 0x42, 0x0a])]))
+    const late = await refused(host, { projectId: p.id, files: [{ path: bad }], format: 'text' })
+    expect(late.report.problems[0]).toMatchObject({ kind: 'encoding', file: 'late.txt' })
+    expect(late.message).toMatch(/^late\.txt, line 3001: line 3001 holds bytes that are not valid UTF-8; choose the file's encoding explicitly/)
+    const cut = file('cut.txt', Buffer.from([0xff, 0xfe, 0x41, 0x00, 0x42]))
+    const truncated = await refused(host, { projectId: p.id, files: [{ path: cut }], format: 'text' })
+    expect(truncated.message).toContain('cut.txt, line 1: the file ends in the middle of a UTF-16LE character')
+    expect(tableCounts(host)).toEqual(before)
+  })
+
   it('refuses a file with problems, naming file, line and field, and changes nothing', async () => {
     const host = newHost()
     const p = await project(host)
