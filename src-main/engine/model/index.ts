@@ -1,0 +1,5 @@
+export { ModelFileError } from './errors'
+export * from './safetensors'
+export * from './bert-config'
+export * from './weights'
+export * from './folder'
