@@ -139,10 +139,6 @@ export function pageDocuments(db: DB, projectId: number, split: Split | undefine
   return (split ? stmt.all(projectId, afterPosition, split, limit) : stmt.all(projectId, afterPosition, limit)) as ExportRow[]
 }
 
-export function countDocuments(db: DB, projectId: number): number {
-  return (db.prepare('SELECT count(*) AS n FROM documents WHERE project_id = ?').get(projectId) as { n: number }).n
-}
-
 /** Move documents to a split; returns how many of the given ids belong to the project. */
 export function setSplit(db: DB, projectId: number, ids: readonly number[], split: Split): number {
   const stmt = db.prepare('UPDATE documents SET split = ? WHERE id = ? AND project_id = ?')
@@ -156,17 +152,6 @@ export function deleteDocuments(db: DB, projectId: number, ids: readonly number[
   let n = 0
   for (const id of ids) n += stmt.run(id, projectId).changes
   return n
-}
-
-/** Label ids used by any annotation of the project, with their counts. */
-export function labelUsage(db: DB, projectId: number): Map<number, number> {
-  const rows = db
-    .prepare(
-      `SELECT j.value ->> 2 AS label, count(*) AS n FROM documents d JOIN annotations a ON a.document_id = d.id, json_each(a.spans) j
-       WHERE d.project_id = ? GROUP BY label`,
-    )
-    .all(projectId) as { label: number; n: number }[]
-  return new Map(rows.map((r) => [r.label, r.n]))
 }
 
 // Staging: an import streams its documents here in small transactions, then copies them in one.
