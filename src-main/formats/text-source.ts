@@ -25,6 +25,25 @@ export interface TextSource {
   sample(): Promise<string>
   /** Bytes read so far and the file's size, for progress bars. */
   progress(): { bytesRead: number; totalBytes: number }
+  /** Set when the first bytes do not look like text at all (an archive, a model, an image). */
+  readonly binary?: string
+}
+
+/**
+ * Why a sample is not text, or undefined: NUL bytes outside UTF-16, or many control
+ * characters. Such files decode "successfully" as Windows-1252 into garbage otherwise.
+ */
+export function binaryReason(sample: Uint8Array, encoding: Encoding): string | undefined {
+  if (encoding.startsWith('utf-16') || sample.length === 0) return undefined
+  let nul = 0
+  let control = 0
+  for (const b of sample) {
+    if (b === 0) nul++
+    else if (b < 32 && b !== 9 && b !== 10 && b !== 13 && b !== 12) control++
+  }
+  if (nul > 0) return `it contains NUL bytes (${nul} in the first ${sample.length})`
+  if (control / sample.length > 0.05) return `${Math.round((100 * control) / sample.length)}% of its first bytes are control characters`
+  return undefined
 }
 
 export class EncodingError extends Error {
@@ -114,6 +133,7 @@ export async function openTextFile(path: string, options: { encoding?: EncodingC
   const choice = options.encoding ?? 'auto'
   const encoding: Encoding = choice === 'auto' ? detected.encoding : choice
   const reason = choice === 'auto' ? detected.reason : 'given'
+  const binary = binaryReason(sample, encoding)
 
   async function* chunks(): AsyncIterable<string> {
     const decoder = decoderFor(encoding)
@@ -160,6 +180,7 @@ export async function openTextFile(path: string, options: { encoding?: EncodingC
       return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
     },
     progress: () => ({ bytesRead, totalBytes }),
+    ...(binary ? { binary } : {}),
   }
 }
 

@@ -98,6 +98,10 @@ export async function runImport(deps: ImportDeps, input: ImportInput, local: boo
   const project = deps.getProject(input.projectId)
   const { sources, uploadIds } = await openAll(deps, input, local)
 
+  const binary = sources.find((s) => s.binary)
+  if (binary) {
+    throw new AppError('INVALID_FILE', `${binary.file} is not a text file: ${binary.binary}. Export it as text (CoNLL, JSON lines, brat, plain text) first. Nothing was imported.`)
+  }
   const { format, formatReason } = await chooseFormat(input, sources)
 
   const problems: Problem[] = []

@@ -89,6 +89,18 @@ describe('dataset import', () => {
     expect(tableCounts(host)).toEqual(before)
   })
 
+  it('refuses a binary file instead of importing its bytes as text', async () => {
+    const host = newHost()
+    const p = await project(host)
+    const before = tableCounts(host)
+    const bytes = Buffer.alloc(3000)
+    for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919 + 13) % 256
+    const r = await host.invoke('dataset.import', { projectId: p.id, files: [{ path: file('weights.bin', bytes) }] })
+    expect(r).toMatchObject({ ok: false, error: { code: 'INVALID_FILE' } })
+    if (!r.ok) expect(r.error.message).toMatch(/^weights\.bin is not a text file: it contains NUL bytes/)
+    expect(tableCounts(host)).toEqual(before)
+  })
+
   it('refuses a file with problems, naming file, line and field, and changes nothing', async () => {
     const host = newHost()
     const p = await project(host)
