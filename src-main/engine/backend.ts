@@ -56,6 +56,8 @@ async function tryWasm(tf: Tf, notes: string[]): Promise<BackendInfo | undefined
     const wasm = await import('@tensorflow/tfjs-backend-wasm')
     if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise')
     await tf.ready()
+    // The gradient of tf.gather (embedding lookups) has no wasm kernel; supply a JS one.
+    ;(await import('./ops/wasm-kernels')).registerWasmKernels()
     const threads = typeof wasm.getThreadsCount === 'function' ? wasm.getThreadsCount() : 1
     return { name: 'wasm', device: 'CPU', label: 'wasm (CPU)', threads: Math.max(1, threads), notes }
   } catch (err) {
