@@ -53,7 +53,7 @@ export function tokenCrossEntropy(logits: tf.Tensor, labels: tf.Tensor, options:
   const flatLogits = logits.reshape([-1, numLabels])
   const flatLabels = labels.reshape([-1]).toInt()
   const active = tf.cast(tf.greaterEqual(flatLabels, 0), 'float32')
-  const safe = tf.maximum(flatLabels, 0)
+  const safe = tf.maximum(flatLabels, tf.scalar(0, 'int32'))
   const logp = tf.logSoftmax(flatLogits)
   const oneHot = tf.oneHot(safe, numLabels)
   let perToken = tf.neg(tf.sum(tf.mul(oneHot, logp), -1))
