@@ -7,7 +7,8 @@
  *   with a pattern valid for the scheme; anything else is dropped).
  */
 
-export type StrictScheme = 'IOB2' | 'IOE2' | 'IOBES' | 'BILOU'
+/** seqeval's scheme classes. IOB1 is never auto-detected (seqeval's `auto_detect` does not know it either). */
+export type StrictScheme = 'IOB1' | 'IOB2' | 'IOE2' | 'IOBES' | 'BILOU'
 export type EvalMode = 'default' | 'strict'
 export type Average = 'micro' | 'macro' | 'weighted'
 
@@ -167,6 +168,17 @@ interface SchemeDef {
 }
 
 const SCHEMES: Record<StrictScheme, SchemeDef> = {
+  // seqeval's IOB1 class as written, quirks included: a B- not right after its own type is
+  // invalid (`O B-PER` -> nothing), yet a following I- starts an entity (`B-PER I-PER` -> PER(1,2)).
+  IOB1: {
+    allowed: 'IOB',
+    start: [['O', 'I', 'ANY'], ['I', 'I', 'DIFF'], ['B', 'I', 'ANY'], ['I', 'B', 'SAME'], ['B', 'B', 'SAME']],
+    inside: [['B', 'I', 'SAME'], ['I', 'I', 'SAME']],
+    end: [
+      ['I', 'I', 'DIFF'], ['I', 'O', 'ANY'], ['I', 'B', 'ANY'],
+      ['B', 'O', 'ANY'], ['B', 'I', 'DIFF'], ['B', 'B', 'SAME'],
+    ],
+  },
   IOB2: {
     allowed: 'IOB',
     start: [[ANY, 'B', 'ANY']],
@@ -283,7 +295,8 @@ export function autoDetectScheme(sentences: readonly (readonly string[])[], opti
 // Scoring
 // ---------------------------------------------------------------------------------------------
 
-function validate(yTrue: readonly (readonly string[])[], yPred: readonly (readonly string[])[]): void {
+/** Throws unless `yTrue` and `yPred` have the same number of sentences and tags per sentence. */
+export function assertSameShape(yTrue: readonly (readonly string[])[], yPred: readonly (readonly string[])[]): void {
   const n = Math.min(yTrue.length, yPred.length)
   for (let i = 0; i < n; i++) {
     const a = yTrue[i]!.length
@@ -296,7 +309,7 @@ function validate(yTrue: readonly (readonly string[])[], yPred: readonly (readon
 }
 
 /** Python's str ordering: by code point (JS default sort is by UTF-16 unit). */
-function compareCodePoints(a: string, b: string): number {
+export function compareCodePoints(a: string, b: string): number {
   const x = Array.from(a)
   const y = Array.from(b)
   for (let i = 0; i < Math.min(x.length, y.length); i++) {
@@ -324,7 +337,7 @@ function groupKeys(list: readonly { type: string; key: string }[]): Map<string, 
 }
 
 function countEntities(yTrue: readonly (readonly string[])[], yPred: readonly (readonly string[])[], options: MetricOptions): Counts {
-  validate(yTrue, yPred)
+  assertSameShape(yTrue, yPred)
   const suffix = options.suffix ?? false
   let trueList: { type: string; key: string }[]
   let predList: { type: string; key: string }[]
@@ -425,7 +438,7 @@ export function f1Score(yTrue: readonly (readonly string[])[], yPred: readonly (
 
 /** Token-level accuracy over all tags, `O` included (seqeval `accuracy_score`). Throws on zero tokens, as seqeval does. */
 export function accuracyScore(yTrue: readonly (readonly string[])[], yPred: readonly (readonly string[])[]): number {
-  validate(yTrue, yPred)
+  assertSameShape(yTrue, yPred)
   let total = 0
   let correct = 0
   yTrue.forEach((sent, i) => sent.forEach((t, j) => {

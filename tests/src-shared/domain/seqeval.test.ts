@@ -83,6 +83,35 @@ describe('getStrictEntities', () => {
     expect(got).toEqual(expected)
   })
 
+  // seqeval tests/test_scheme.py test_iob1_tokens and test_iob1_tokens_without_tag, quirks included.
+  it.each<[string[], [string, number, number][]]>([
+    [[], []],
+    [['B-PER'], []],
+    [['I-PER'], [['PER', 0, 1]]],
+    [['O'], []],
+    [['O', 'I-PER'], [['PER', 1, 2]]],
+    [['O', 'B-PER'], []],
+    [['I-PER', 'O'], [['PER', 0, 1]]],
+    [['I-PER', 'I-PER'], [['PER', 0, 2]]],
+    [['I-PER', 'I-ORG'], [['PER', 0, 1], ['ORG', 1, 2]]],
+    [['I-PER', 'B-PER'], [['PER', 0, 1], ['PER', 1, 2]]],
+    [['I-PER', 'B-ORG'], [['PER', 0, 1]]],
+    [['B-PER', 'O'], []],
+    [['B-PER', 'I-PER'], [['PER', 1, 2]]],
+    [['B-PER', 'I-ORG'], [['ORG', 1, 2]]],
+    [['B-PER', 'B-PER'], [['PER', 1, 2]]],
+    [['B-PER', 'B-ORG'], []],
+    [['I', 'B'], [['_', 0, 1], ['_', 1, 2]]],
+    [['B', 'I'], [['_', 1, 2]]],
+  ])('IOB1 (seqeval test_iob1_tokens) %j', (tags, expected) => {
+    expect(getStrictEntities([tags], 'IOB1').map((e) => [e.type, e.start, e.end])).toEqual(expected)
+  })
+
+  it('IOB1 rejects E-/S- prefixes and is never auto-detected', () => {
+    expect(() => getStrictEntities([['I-PER', 'E-PER']], 'IOB1')).toThrow(/E-PER.*IOB1/)
+    expect(autoDetectScheme([['I-PER', 'B-PER', 'O']])).toBe('IOB2')
+  })
+
   it('numbers sentences and uses exclusive ends per sentence', () => {
     expect(getStrictEntities([['B-A'], ['O', 'B-B', 'I-B']], 'IOB2')).toEqual([
       { sentence: 0, start: 0, end: 1, type: 'A' },
