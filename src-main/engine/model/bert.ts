@@ -78,7 +78,7 @@ export function bertParamShapes(config: BertConfig): Map<string, number[]> {
 }
 
 /** Parameters initialised as transformers' _init_weights does; `seed` makes it repeatable. */
-export function initBertParams(config: BertConfig, seed: number, prefix = ''): ParamMap {
+export function initBertParams(config: BertConfig, seed: number): ParamMap {
   const params: ParamMap = new Map()
   let n = 0
   for (const [name, shape] of bertParamShapes(config)) {
@@ -93,7 +93,8 @@ export function initBertParams(config: BertConfig, seed: number, prefix = ''): P
       }
       return t
     })
-    params.set(name, tf.variable(value, true, `${prefix}${name}`))
+    // Unnamed: tfjs variable names are global, and several models may coexist.
+    params.set(name, tf.variable(value, true))
     value.dispose()
     n++
   }

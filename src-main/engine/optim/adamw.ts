@@ -79,6 +79,11 @@ export class AdamW {
     }
   }
 
+  /** Tensors the optimizer holds (two moments per trained parameter). */
+  tensorCount(): number {
+    return this.m.size + this.v.size
+  }
+
   /** A copy of the state for a checkpoint. */
   state(): OptimizerState {
     const moments: OptimizerState['moments'] = new Map()

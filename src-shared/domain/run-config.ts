@@ -1,0 +1,80 @@
+/**
+ * The run config: every knob of a fine-tuning run, validated the same way by the CLI, the
+ * Train view and the trainer process. Defaults follow Hugging Face's run_ner recipe for BERT.
+ * Pure (zod only).
+ */
+import { z } from 'zod'
+
+const positiveInt = z.number().int().positive()
+const unit = z.number().min(0).max(1)
+
+/** A new model of this shape, initialised at random, with the vocabulary at `vocab`. */
+export const ScratchModel = z.strictObject({
+  vocab: z.string().min(1),
+  hiddenSize: positiveInt.default(256),
+  numLayers: positiveInt.default(4),
+  numHeads: positiveInt.default(4),
+  intermediateSize: positiveInt.optional(),
+  maxPositions: positiveInt.default(512),
+  /** Lowercase the text (an uncased vocabulary). Default: decided by the vocabulary (no uppercase token → lowercase). */
+  lowercase: z.boolean().optional(),
+})
+export type ScratchModel = z.infer<typeof ScratchModel>
+
+export const ModelSource = z.union([z.string().min(1), z.strictObject({ scratch: ScratchModel })])
+export type ModelSource = z.infer<typeof ModelSource>
+
+export const EarlyStopping = z.strictObject({
+  /** Evaluations without a better dev entity F1 before stopping. */
+  patience: positiveInt,
+  /** Smallest F1 gain that counts as better. */
+  minDelta: z.number().min(0).default(0),
+})
+
+export const RunConfig = z
+  .strictObject({
+    model: ModelSource.optional(),
+    epochs: z.number().positive().default(3),
+    /** When > 0, the run stops after this many optimizer steps (epochs repeat as needed). */
+    maxSteps: z.number().int().min(0).default(0),
+    batchSize: positiveInt.default(16),
+    gradientAccumulation: positiveInt.default(1),
+    learningRate: z.number().positive().max(1).default(5e-5),
+    warmupRatio: unit.default(0.1),
+    schedule: z.enum(['linear', 'cosine', 'constant']).default('linear'),
+    weightDecay: z.number().min(0).max(1).default(0.01),
+    maxGradNorm: z.number().min(0).default(1),
+    /** Dropout for hidden states and attention; null keeps the model's own (usually 0.1). */
+    dropout: unit.nullable().default(null),
+    labelSmoothing: z.number().min(0).max(0.5).default(0),
+    /** Tokens per window including [CLS] and [SEP]; longer documents are split into overlapping windows. */
+    maxLength: z.number().int().min(8).max(4096).default(128),
+    /** Tokens shared by consecutive windows; default a quarter of maxLength. */
+    stride: z.number().int().min(0).optional(),
+    /** Train every sub-token of a word (true) or only the first (false, the default; the others are ignored in the loss). */
+    labelAllSubtokens: z.boolean().default(false),
+    /** Tag scheme the model predicts. */
+    scheme: z.enum(['iob2', 'iobes']).default('iob2'),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+    /** 'epoch', or evaluate on dev every N optimizer steps. */
+    evalEvery: z.union([z.literal('epoch'), positiveInt]).default('epoch'),
+    earlyStopping: EarlyStopping.nullable().default(null),
+    /** seqeval mode for the dev F1 that picks the best checkpoint. */
+    evalMode: z.enum(['default', 'strict']).default('default'),
+    evalBatchSize: positiveInt.default(32),
+    /** Bucket windows of similar length into batches (less padding, faster). */
+    bucketByLength: z.boolean().default(true),
+  })
+  .refine((c) => c.stride === undefined || c.stride < c.maxLength - 2, { message: 'stride must be smaller than maxLength - 2', path: ['stride'] })
+export type RunConfig = z.infer<typeof RunConfig>
+export type RunConfigInput = z.input<typeof RunConfig>
+
+/** Field path and message of each problem, e.g. "learningRate: Too big: expected number to be <=1". */
+export function runConfigProblems(error: z.ZodError): string[] {
+  return error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(config)'}: ${i.message}`)
+}
+
+export function parseRunConfig(json: unknown): { ok: true; config: RunConfig } | { ok: false; problems: string[] } {
+  const r = RunConfig.safeParse(json)
+  return r.success ? { ok: true, config: r.data } : { ok: false, problems: runConfigProblems(r.error) }
+}
