@@ -114,7 +114,7 @@ describe('host boundary', () => {
   it('reports the compute backend in app.info', async () => {
     const host = newHost()
     const info = await host.call('app.info', {})
-    expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: 3, dataDir: host.dataDir })
+    expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: 4, dataDir: host.dataDir })
     expect(info.backend).toMatchObject({ name: 'cpu', device: 'CPU' })
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/)
   })

@@ -19,7 +19,23 @@ describe('openDatabase', () => {
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
     expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION)
     const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string; sql: string }[]
-    expect(tables.map((t) => t.name)).toEqual(['annotations', 'bulk_edits', 'dictionary_terms', 'documents', 'import_staging', 'imports', 'labels', 'projects'])
+    expect(tables.map((t) => t.name)).toEqual([
+      'annotations',
+      'bulk_edits',
+      'dictionary_terms',
+      'documents',
+      'import_staging',
+      'imports',
+      'labels',
+      'projects',
+      'run_evaluations',
+      'run_logs',
+      'run_metrics',
+      'run_predictions',
+      'runs',
+      'snapshot_documents',
+      'snapshots',
+    ])
     for (const t of tables) expect(t.sql).toMatch(/STRICT$/)
     db.close()
   })
