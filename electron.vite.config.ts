@@ -15,8 +15,13 @@ export default defineConfig({
     resolve: { alias },
     build: {
       rollupOptions: {
-        // index: the Electron shell; cli: the plain-Node `tagtune` command and browser host.
-        input: { index: resolve(dir, 'src-main/electron/main.ts'), cli: resolve(dir, 'src-main/cli/index.ts') },
+        // index: the Electron shell; cli: the plain-Node `tagtune` command and browser host;
+        // trainer: the process each training run (or evaluation) runs in.
+        input: {
+          index: resolve(dir, 'src-main/electron/main.ts'),
+          cli: resolve(dir, 'src-main/cli/index.ts'),
+          trainer: resolve(dir, 'src-main/trainer/index.ts'),
+        },
         external: nativeOptional,
       },
     },

@@ -16,6 +16,9 @@ import { createAnnotationService } from '../services/annotations'
 import { createDictionaryService } from '../services/dictionaries'
 import { clearStaleStaging } from '../store/repositories/documents'
 import { initBackend, type BackendPreference } from '../engine/backend'
+import { createRunService } from '../services/runs'
+import { evaluateRun, predictWithRun } from '../services/runs/jobs'
+import type { SpawnTrainer } from '../services/runs/trainer-process'
 import { APP_VERSION } from './version'
 
 export interface HostOptions {
@@ -29,6 +32,8 @@ export interface HostOptions {
   resourcesDir?: string
   /** Start detecting the compute backend right away (loading tfjs takes a moment), so the first window does not wait for it. */
   warmBackend?: boolean
+  /** How trainer processes start (Electron passes utilityProcess); default: a forked Node process. */
+  spawnTrainer?: SpawnTrainer
   /** Native dialogs, when there is a desktop window (Electron). */
   dialogs?: { savePath(defaultName: string, folder: boolean): Promise<string | null> }
 }
@@ -56,6 +61,8 @@ export interface Host {
   readonly uploads: UploadService
   /** The export stream behind browser downloads. */
   readonly datasets: ReturnType<typeof createDatasetService>
+  /** Training runs (the CLI waits on them). */
+  readonly runs: ReturnType<typeof createRunService>
   readonly db: DB
   close(): void
 }
@@ -95,6 +102,15 @@ export function createHost(options: HostOptions): Host {
     changed: (projectId) => emit('dataset.onDidChange', { projectId }),
   })
 
+  const runs = createRunService(db, {
+    dataDir: options.dataDir,
+    projects,
+    backend: options.backend,
+    ...(options.spawnTrainer ? { spawnTrainer: options.spawnTrainer } : {}),
+    emitChange: (c) => emit('run.onDidChange', c),
+    emitProgress: (p) => emit('run.onDidProgress', p),
+  })
+
   const handlers: Handlers = {
     'app.info': async (_input, ctx) => ({
       name: 'Tagtune',
@@ -132,6 +148,15 @@ export function createHost(options: HostOptions): Host {
     'annotation.agreement': ({ projectId }) => annotations.agreement(projectId),
     'dictionary.get': ({ projectId }) => dictionaries.get(projectId),
     'dictionary.set': ({ projectId, labelId, terms }) => dictionaries.set(projectId, labelId, terms),
+    'run.start': (input) => runs.start(input),
+    'run.list': ({ projectId }) => runs.list(projectId),
+    'run.get': ({ id, logLimit }) => runs.get(id, logLimit),
+    'run.cancel': ({ id }) => runs.cancel(id),
+    'run.evaluate': (input, ctx) => {
+      if (input.file && !ctx.local) throw new AppError('FORBIDDEN', 'Only the desktop app and the CLI can evaluate on a file by its path.')
+      return evaluateRun(db, runs, input)
+    },
+    'run.predict': (input) => predictWithRun(db, runs, input),
   }
 
   let closed = false
@@ -169,10 +194,12 @@ export function createHost(options: HostOptions): Host {
     },
     uploads,
     datasets,
+    runs,
     db,
     close() {
       if (closed) return
       closed = true
+      runs.close()
       listeners.clear()
       db.close()
     },

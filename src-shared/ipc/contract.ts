@@ -18,6 +18,7 @@ import {
   Split,
   SplitOptions,
 } from '../domain/dataset'
+import { RunChange, RunDetail, RunEvaluate, RunEvaluation, RunId, RunPredict, RunPredictResult, RunProgress, RunStart, RunSummary } from '../domain/run'
 import { AgreementReport, AnnotationChange, AnnotationRecord, AnnotationSave, Dictionary, DictionarySet, DocumentDetail, LabelAllInput, LabelAllResult, UndoBulkResult } from '../domain/annotation'
 
 export const BackendInfo = z.strictObject({
@@ -92,6 +93,13 @@ export const invokes = {
   /** Dictionary (gazetteer) terms per label, for pre-annotation suggestions. */
   'dictionary.get': { input: z.strictObject({ projectId: ProjectId }), output: Dictionary },
   'dictionary.set': { input: DictionarySet, output: Dictionary },
+  /** Snapshot the project's done documents and train on them (queued behind a running run). */
+  'run.start': { input: RunStart, output: RunSummary },
+  'run.list': { input: z.strictObject({ projectId: ProjectId }), output: z.array(RunSummary) },
+  'run.get': { input: z.strictObject({ id: RunId, logLimit: z.number().int().min(0).max(10_000).default(200) }), output: RunDetail },
+  'run.cancel': { input: z.strictObject({ id: RunId }), output: RunSummary },
+  'run.evaluate': { input: RunEvaluate, output: z.array(RunEvaluation) },
+  'run.predict': { input: RunPredict, output: RunPredictResult },
 } as const
 
 export const ProjectChange = z.strictObject({
@@ -107,6 +115,10 @@ export const events = {
   'dataset.onDidImportProgress': ImportProgress,
   /** Someone saved an annotation: other windows showing the document reload or warn. */
   'annotation.onDidChange': AnnotationChange,
+  /** A run was created, started, finished, failed or cancelled. */
+  'run.onDidChange': RunChange,
+  /** A training step, evaluation or log line of a running run. */
+  'run.onDidProgress': RunProgress,
 } as const
 
 export type Invokes = typeof invokes

@@ -12,6 +12,7 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'DATABASE_TOO_NEW',
   'UNAVAILABLE',
+  'FAILED', // a long job (training, evaluation) failed; the message says why
   'INTERNAL',
 ] as const
 export const ErrorCode = z.enum(ERROR_CODES)

@@ -80,6 +80,12 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'dictionary.set': [{ projectId: 1, labelId: 1 }, { projectId: 1, labelId: 1, terms: 'Paris' }, { projectId: 1, labelId: 1, terms: ['x'.repeat(201)] }],
   'document.delete': [{ projectId: 1, documentIds: [] }, { projectId: 1 }, { projectId: 1, documentIds: [0] }],
   'document.setSplit': [{ projectId: 1, documentIds: [], split: 'train' }, { projectId: 1, documentIds: [1], split: 'x' }, { projectId: 1, documentIds: ['1'], split: 'dev' }],
+  'run.start': [{}, { projectId: 1 }, { projectId: 1, config: 'x' }, { projectId: 1, config: {}, backend: 'gpu' }, { projectId: 1, config: {}, tags: [''] }],
+  'run.list': [{}, { projectId: 'x' }],
+  'run.get': [{}, { id: 0 }, { id: 1, logLimit: -1 }],
+  'run.cancel': [{}, { id: 'x' }],
+  'run.evaluate': [{ id: 1, split: 'valid' }, { id: 1, modes: [] }, { id: 1, checkpoint: 'first' }, { id: 1, file: {} }],
+  'run.predict': [{ id: 1 }, { id: 1, texts: [] }, { id: 1, texts: [1] }],
 }
 
 describe('host boundary', () => {

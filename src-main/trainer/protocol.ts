@@ -1,0 +1,98 @@
+/**
+ * Messages between the host and a trainer process (a forked Node process, or Electron's
+ * utilityProcess). The host sends one job and then control messages; the trainer streams
+ * progress and ends with exactly one 'done' or 'error'. Plain JSON-compatible objects.
+ */
+import type { BackendInfo } from '../../src-shared/ipc/contract'
+import type { NerEvaluation } from '../../src-shared/domain/ner-eval'
+import type { ModelSource, RunConfig } from '../../src-shared/domain/run-config'
+import type { AlignmentIssue } from '../engine/data'
+import type { PredictedSpan } from '../engine/data'
+import type { StepProgress } from '../engine/train/loop'
+import type { BackendPreference } from '../engine/backend'
+
+/** One document of a data file (JSON Lines): what the snapshot holds, labels by name. */
+export interface DataRecord {
+  id: number | string
+  split: string | null
+  text: string
+  spans: { start: number; end: number; label: string }[]
+}
+
+export interface TrainJob {
+  kind: 'train'
+  runDir: string
+  /** JSON Lines of DataRecord. */
+  dataFile: string
+  /** Entity types, in the project's order (the tag set is built from them). */
+  entityTypes: string[]
+  config: RunConfig
+  model: ModelSource
+  backend: BackendPreference
+  /** Continue from runDir/last when it holds a resumable checkpoint. */
+  resume: boolean
+}
+
+export interface EvaluateJob {
+  kind: 'evaluate'
+  /** A model folder (a run's best or last checkpoint). */
+  modelDir: string
+  dataFile: string
+  /** Split of the data file to evaluate, or null for every record. */
+  split: string | null
+  modes: ('default' | 'strict')[]
+  maxLength: number
+  batchSize: number
+  labelAllSubtokens: boolean
+  backend: BackendPreference
+  /** Also send the predictions. */
+  withPredictions: boolean
+}
+
+export interface PredictJob {
+  kind: 'predict'
+  modelDir: string
+  texts: { id: string | number; text: string }[]
+  maxLength: number
+  batchSize: number
+  labelAllSubtokens: boolean
+  backend: BackendPreference
+}
+
+export type TrainerJob = TrainJob | EvaluateJob | PredictJob
+
+export type TrainerRequest = { type: 'job'; job: TrainerJob } | { type: 'cancel' } | { type: 'pause' } | { type: 'resume' }
+
+export interface DocumentPredictionRecord {
+  id: string | number
+  spans: PredictedSpan[]
+}
+
+export interface TrainSummary {
+  status: 'completed' | 'cancelled' | 'early-stopped'
+  steps: number
+  totalSteps: number
+  bestStep: number | null
+  bestMetric: number | null
+  trainableParams: number
+  totalParams: number
+  elapsedMs: number
+  bestDir?: string
+  lastDir?: string
+  dev: NerEvaluation | null
+  test: { default: NerEvaluation; strict: NerEvaluation | null } | null
+}
+
+export type TrainerMessage =
+  | { type: 'ready'; backend: BackendInfo; pid: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  | { type: 'started'; totalSteps: number; trainableParams: number; totalParams: number; alignmentIssues: number; alignment: AlignmentIssue[] }
+  | { type: 'step'; progress: StepProgress }
+  | { type: 'eval'; split: 'dev'; step: number; epoch: number; isBest: boolean; elapsedMs: number; evaluation: NerEvaluation }
+  | { type: 'checkpoint'; kind: 'best' | 'last'; dir: string; step: number }
+  | { type: 'paused'; step: number }
+  | { type: 'resumed'; step: number }
+  | { type: 'evaluation'; split: string; mode: 'default' | 'strict'; checkpoint: string; evaluation: NerEvaluation }
+  | { type: 'predictions'; split: string; items: (DocumentPredictionRecord & { gold?: DataRecord['spans'] })[] }
+  | { type: 'done'; summary?: TrainSummary }
+  | { type: 'error'; message: string; step?: number }
