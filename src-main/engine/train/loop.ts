@@ -57,6 +57,8 @@ export interface EvalProgress {
 export type LogLevel = 'info' | 'warn' | 'error'
 
 export interface TrainCallbacks {
+  /** Once the data is encoded, before the first step. */
+  onStart?(info: { totalSteps: number; trainableParams: number; totalParams: number; alignment: AlignmentIssue[] }): void
   onStep?(p: StepProgress): void | Promise<void>
   onEval?(e: EvalProgress): void | Promise<void>
   onLog?(level: LogLevel, message: string): void
@@ -156,6 +158,7 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
   const schedule: Schedule = { kind: config.schedule, peak: config.learningRate, totalSteps, warmupSteps: warmupSteps(totalSteps, config.warmupRatio) }
   log('info', `${input.train.length} training documents (${train.windows.length} windows), ${input.dev.length} dev documents; ${totalSteps} steps of ${config.batchSize * accumulation} windows; ${trainableParams.toLocaleString('en-US')} of ${totalParams.toLocaleString('en-US')} parameters trained.`)
 
+  cb.onStart?.({ totalSteps, trainableParams, totalParams, alignment })
   const optimizer = new AdamW({ weightDecay: config.weightDecay })
   const state: TrainerState = input.resume
     ? { ...input.resume.state }
