@@ -20,6 +20,14 @@ Commands:
   data export <project> --format F --out PATH [--split S] [--scheme S]
   data stats <project>                   documents, tokens, entities per label and split
   data split <project> --ratios 0.8,0.1,0.1 [--seed N] [--no-stratify] [--only-unassigned]
+  train <project> --config run.json [--model DIR | --scratch] [--name NAME]
+                                         fine-tune on the project's done documents; prints a
+                                         progress bar, then the dev and test reports
+  eval <run> [--split test | --file F [--format F]] [--mode default|strict|both]
+                                         entity-level report (seqeval) of a run's best model
+  predict <run> --in F --out F [--format F]
+                                         predict entities for a file's documents (any format)
+  runs list <project>                    the project's runs with status and scores
   serve [--host 127.0.0.1] [--port 5678] [--token TOKEN] [--user NAME=TOKEN ...]
                                          the app in a browser, over HTTP and WebSocket;
                                          --user gives each teammate a token of their own
@@ -60,6 +68,13 @@ const OPTIONS = {
   seed: { type: 'string' },
   'no-stratify': { type: 'boolean', default: false },
   'only-unassigned': { type: 'boolean', default: false },
+  config: { type: 'string' },
+  model: { type: 'string' },
+  scratch: { type: 'boolean', default: false },
+  name: { type: 'string' },
+  file: { type: 'string' },
+  mode: { type: 'string' },
+  in: { type: 'string' },
 } as const
 
 export interface ParsedArgs {
@@ -90,6 +105,13 @@ export interface ParsedArgs {
   seed: number | undefined
   stratify: boolean
   onlyUnassigned: boolean
+  config: string | undefined
+  model: string | undefined
+  scratch: boolean
+  name: string | undefined
+  file: string | undefined
+  mode: string | undefined
+  in: string | undefined
 }
 
 function integer(flag: string, v: string | undefined): number | undefined {
@@ -159,6 +181,13 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     seed: integer('--seed', v.seed),
     stratify: !(v['no-stratify'] ?? false),
     onlyUnassigned: v['only-unassigned'] ?? false,
+    config: v.config,
+    model: v.model,
+    scratch: v.scratch ?? false,
+    name: v.name,
+    file: v.file,
+    mode: v.mode,
+    in: v.in,
   }
 }
 

@@ -13,6 +13,7 @@ import { formatError, formatImportReport, formatInfo, formatProject, formatProje
 import { resolve } from 'node:path'
 import type { ImportProgress, ImportReport } from '../../src-shared/domain/dataset'
 import { SAMPLE_CREDIT } from '../services/sample'
+import { evalCommand, predictCommand, runsListCommand, trainCommand } from './runs'
 
 export interface CliIo {
   stdout: (text: string) => void
@@ -188,6 +189,16 @@ async function dispatch(args: ParsedArgs, host: Host, io: CliIo): Promise<number
           throw new UsageError(sub ? `unknown data command "${sub}"` : 'data needs a command: import, export, stats or split')
       }
     }
+    case 'train':
+      return trainCommand(args, host, io, (await findProject(host, one(sub === undefined ? [] : [sub, ...rest], 'train <project> --config run.json'))).id)
+    case 'eval':
+      return evalCommand(args, host, io, runId(sub, rest, 'eval <run>'))
+    case 'predict':
+      return predictCommand(args, host, io, runId(sub, rest, 'predict <run> --in F --out F'))
+    case 'runs': {
+      if (sub !== 'list') throw new UsageError(sub ? `unknown runs command "${sub}"` : 'runs needs a command: list')
+      return runsListCommand(args, host, io, (await findProject(host, one(rest, 'runs list <project>'))).id)
+    }
     case 'serve': {
       const server = await startServer({
         host,
@@ -230,6 +241,12 @@ function showProgress(host: Host, io: CliIo): () => void {
     off()
     if (shown) io.stderr('\n')
   }
+}
+
+function runId(sub: string | undefined, rest: string[], usage: string): number {
+  const ref = one(sub === undefined ? [] : [sub, ...rest], usage)
+  if (!/^\d+$/.test(ref)) throw new UsageError(`a run is named by its number (see tagtune runs list <project>), not "${ref}"`)
+  return Number(ref)
 }
 
 function one(rest: string[], usage: string): string {

@@ -26,6 +26,7 @@
  * the rows that have at least one position.
  */
 import * as tf from '@tensorflow/tfjs'
+import { variableFrom } from '../ops/variables'
 import type { TagSet } from '../data/labels'
 
 /** Added to the score of a forbidden start, end or transition each time scores are used. */
@@ -114,9 +115,9 @@ export function allowedTransitions(tagSet: TagSet): AllowedTransitions {
 export function initCrfParams(numTags: number): CrfParams {
   if (!Number.isInteger(numTags) || numTags < 1) throw new RangeError(`numTags must be a positive integer, got ${numTags}`)
   return {
-    transitions: tf.variable(tf.zeros([numTags, numTags]), true) as tf.Variable<tf.Rank.R2>,
-    start: tf.variable(tf.zeros([numTags]), true) as tf.Variable<tf.Rank.R1>,
-    end: tf.variable(tf.zeros([numTags]), true) as tf.Variable<tf.Rank.R1>,
+    transitions: variableFrom(tf.zeros([numTags, numTags])) as tf.Variable<tf.Rank.R2>,
+    start: variableFrom(tf.zeros([numTags])) as tf.Variable<tf.Rank.R1>,
+    end: variableFrom(tf.zeros([numTags])) as tf.Variable<tf.Rank.R1>,
   }
 }
 

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { bertForward, type BertInputs, type BertModel, type ForwardOptions, type ParamMap } from '../model/bert'
 import { dropout, linear } from '../ops/layers'
+import { variableFrom } from '../ops/variables'
 
 export const IGNORE_INDEX = -100
 export const CLASSIFIER_WEIGHT = 'classifier.weight'
@@ -19,9 +20,8 @@ export interface TokenClassifier extends BertModel {
 /** A fresh head (weights N(0, initializer_range), zero bias) added to `params`. */
 export function initClassifierHead(params: ParamMap, hidden: number, numLabels: number, std: number, seed: number): void {
   const w = tf.tidy(() => tf.randomNormal([hidden, numLabels], 0, std, 'float32', seed * 7919 + 104729))
-  params.set(CLASSIFIER_WEIGHT, tf.variable(w, true))
-  params.set(CLASSIFIER_BIAS, tf.variable(tf.zeros([numLabels]), true))
-  w.dispose()
+  params.set(CLASSIFIER_WEIGHT, variableFrom(w))
+  params.set(CLASSIFIER_BIAS, variableFrom(tf.zeros([numLabels])))
 }
 
 export interface ClassifierOutput {

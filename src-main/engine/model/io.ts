@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
+import { variableFrom } from '../ops/variables'
 import { parseBertConfig, type BertConfig } from './bert-config'
 import { initBertParams, type ParamMap } from './bert'
 import { bertFromHuggingFace, bertToHuggingFace, transpose2d, type HostTensor } from './convert'
@@ -43,7 +44,7 @@ function labelsOf(config: BertConfig): string[] | undefined {
 
 function variables(host: Map<string, HostTensor>): ParamMap {
   const params: ParamMap = new Map()
-  for (const [name, t] of host) params.set(name, tf.variable(tf.tensor(t.data, t.shape, 'float32'), true))
+  for (const [name, t] of host) params.set(name, variableFrom(tf.tensor(t.data, t.shape, 'float32')))
   return params
 }
 
@@ -81,8 +82,8 @@ export function loadTokenClassifier(dir: string, options: LoadOptions = {}): Loa
   let headLoaded = false
   if (sameLabels && headFits) {
     const hw = transpose2d(w)
-    params.set(CLASSIFIER_WEIGHT, tf.variable(tf.tensor(hw.data, hw.shape, 'float32'), true))
-    params.set(CLASSIFIER_BIAS, tf.variable(tf.tensor(b.data, b.shape, 'float32'), true))
+    params.set(CLASSIFIER_WEIGHT, variableFrom(tf.tensor(hw.data, hw.shape, 'float32')))
+    params.set(CLASSIFIER_BIAS, variableFrom(tf.tensor(b.data, b.shape, 'float32')))
     headLoaded = true
   } else {
     if (w !== undefined) notes.push(`The checkpoint's classifier (${stored?.length ?? w.shape[0]} tags) does not match the ${labels.length} tags to train; a new head is initialised.`)

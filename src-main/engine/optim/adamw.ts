@@ -5,6 +5,7 @@
  * The moments can be read out and restored, so a run resumes from a checkpoint exactly.
  */
 import * as tf from '@tensorflow/tfjs'
+import { variableFrom } from '../ops/variables'
 
 export interface AdamWOptions {
   beta1?: number
@@ -44,7 +45,7 @@ export class AdamW {
   private moment(map: Map<string, tf.Variable>, name: string, like: tf.Tensor): tf.Variable {
     let s = map.get(name)
     if (!s) {
-      s = tf.variable(tf.zerosLike(like), false)
+      s = variableFrom(tf.zerosLike(like), false)
       map.set(name, s)
     }
     return s
@@ -97,8 +98,8 @@ export class AdamW {
     this.dispose()
     this.step = state.step
     for (const [name, s] of state.moments) {
-      this.m.set(name, tf.variable(tf.tensor(s.m, s.shape, 'float32'), false))
-      this.v.set(name, tf.variable(tf.tensor(s.v, s.shape, 'float32'), false))
+      this.m.set(name, variableFrom(tf.tensor(s.m, s.shape, 'float32'), false))
+      this.v.set(name, variableFrom(tf.tensor(s.v, s.shape, 'float32'), false))
     }
   }
 
