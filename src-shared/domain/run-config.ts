@@ -31,6 +31,19 @@ export const EarlyStopping = z.strictObject({
   minDelta: z.number().min(0).default(0),
 })
 
+/** NER data augmentation, applied afresh each epoch with seed + epoch. Rates are per mention / word / segment. */
+export const Augmentation = z.strictObject({
+  mentionReplacement: unit.default(0),
+  tokenReplacement: unit.default(0),
+  synonymReplacement: unit.default(0),
+  /** word -> synonyms (a user dictionary) for synonymReplacement. */
+  synonyms: z.record(z.string(), z.array(z.string())).default({}),
+  shuffleWithinSegments: unit.default(0),
+  /** Augmented copies of each training document per epoch (the originals are always kept). */
+  copies: z.number().int().min(0).max(10).default(1),
+})
+export type Augmentation = z.infer<typeof Augmentation>
+
 export const RunConfig = z
   .strictObject({
     model: ModelSource.optional(),
@@ -47,6 +60,9 @@ export const RunConfig = z
     /** Dropout for hidden states and attention; null keeps the model's own (usually 0.1). */
     dropout: unit.nullable().default(null),
     labelSmoothing: z.number().min(0).max(0.5).default(0),
+    /** Loss weight per tag: 'balanced' (inverse frequency in the train split, capped at 10) or a weight per entity type. */
+    classWeights: z.union([z.literal('balanced'), z.record(z.string(), z.number().positive().max(100))]).nullable().default(null),
+    augmentation: Augmentation.nullable().default(null),
     /** Tokens per window including [CLS] and [SEP]; longer documents are split into overlapping windows. */
     maxLength: z.number().int().min(8).max(4096).default(128),
     /** Tokens shared by consecutive windows; default a quarter of maxLength. */

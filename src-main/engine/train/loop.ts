@@ -11,7 +11,9 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { evaluateNer, type NerEvaluation } from '../../../src-shared/domain/ner-eval'
 import type { RunConfig } from '../../../src-shared/domain/run-config'
-import { countTokens, encodeDocuments, makeBatches, type AlignmentIssue, type EncodedDocument, type NerDocument, type TagSet } from '../data'
+import { countTokens, encodeDocuments, makeBatches, type AlignmentIssue, type EncodedDocument, type EncodedWindow, type NerDocument, type TagSet } from '../data'
+import { augmentDocuments } from '../data/augment'
+import { classWeights } from './class-weights'
 import type { TokenClassifier } from '../heads/token-classification'
 import { countParams } from '../model/bert'
 import { AdamW, clipByGlobalNorm, type OptimizerState } from '../optim/adamw'
@@ -142,6 +144,10 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
   }
   const encodeOptions = { maxLength: config.maxLength, stride: config.stride, labelAllSubtokens: config.labelAllSubtokens }
   const train = encodeDocuments(input.train, tokenizer, tagSet, encodeOptions)
+  // With augmentation, each epoch trains on the originals plus fresh augmented copies (seed + epoch).
+  const epochWindows = (epoch: number): EncodedWindow[] =>
+    config.augmentation ? encodeDocuments(augmentDocuments(input.train, config.augmentation, config.seed + epoch), tokenizer, tagSet, encodeOptions).windows : train.windows
+  const firstEpochWindows = epochWindows(0)
   const dev = encodeDocuments(input.dev, tokenizer, tagSet, encodeOptions)
   const alignment = [...train.alignment, ...dev.alignment]
   if (alignment.length > 0) log('warn', `${alignment.length} span(s) do not align with the tokenizer's tokens; they are trained as the whole words they touch or left out (see the alignment report).`)
@@ -152,7 +158,11 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
   const totalParams = countParams(model.params)
 
   const accumulation = config.gradientAccumulation
-  const batchesPerEpoch = Math.ceil(train.windows.length / config.batchSize)
+  const batchesPerEpoch = Math.ceil(firstEpochWindows.length / config.batchSize)
+  const weights = config.classWeights ? classWeights(config.classWeights, tagSet, train.windows) : undefined
+  const lossOptions = { labelSmoothing: config.labelSmoothing, ...(weights ? { classWeights: weights } : {}) }
+  if (weights) log('info', `Class weights: ${tagSet.tags.map((t, i) => `${t} ${weights[i]!.toFixed(2)}`).join(', ')}`)
+  if (config.augmentation) log('info', `Augmentation: ${firstEpochWindows.length} windows per epoch (${train.windows.length} original).`)
   const stepsPerEpoch = Math.max(1, Math.ceil(batchesPerEpoch / accumulation))
   const totalSteps = config.maxSteps > 0 ? config.maxSteps : Math.max(1, Math.ceil(config.epochs * stepsPerEpoch))
   const schedule: Schedule = { kind: config.schedule, peak: config.learningRate, totalSteps, warmupSteps: warmupSteps(totalSteps, config.warmupRatio) }
@@ -210,7 +220,7 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
   const memoryAtStart = tf.memory().numTensors
   let stop = false
   outer: while (state.step < totalSteps) {
-    const batches = makeBatches(train.windows, {
+    const batches = makeBatches(state.epoch === 0 ? firstEpochWindows : epochWindows(state.epoch), {
       batchSize: config.batchSize,
       seed: config.seed + state.epoch,
       shuffle: true,
@@ -231,7 +241,7 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
       let examples = 0
       group.forEach((batch, k) => {
         const seed = (config.seed * 1_000_003 + (state.step * accumulation + k) * 7919) % 2147483647
-        const r = lossAndGradients(model, batch, trainable, { seed, scale: 1 / group.length, loss: { labelSmoothing: config.labelSmoothing } })
+        const r = lossAndGradients(model, batch, trainable, { seed, scale: 1 / group.length, loss: lossOptions })
         loss += r.loss / group.length
         accumulate(grads, r.grads)
         tokens += countTokens(batch)

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { RunConfig, type RunConfigInput } from '../../../../src-shared/domain/run-config'
-import { buildTagSet } from '../../../../src-main/engine/data'
+import { buildTagSet, type NerDocument } from '../../../../src-main/engine/data'
 import { createTokenClassifier, loadTokenClassifier, readConfig } from '../../../../src-main/engine/model/io'
 import { trainTokenClassifier, TrainingError, type StepProgress } from '../../../../src-main/engine/train/loop'
 import { hasResumeState, readResumeState } from '../../../../src-main/engine/train/checkpoint'
@@ -156,5 +156,57 @@ describe('trainTokenClassifier', () => {
     const docs = toyDocuments(8, 99, 'p')
     const opts = { maxLength: 32, batchSize: 4, labelAllSubtokens: false }
     expect(predictDocuments(last.model, tinyTokenizer(), tagSet, docs, opts)).toEqual(predictDocuments(model, tinyTokenizer(), tagSet, docs, opts))
+  })
+})
+
+describe('training options', () => {
+  const sameShape = (n: number): NerDocument[] =>
+    Array.from({ length: n }, (_, i) => {
+      const name = ['john', 'mary', 'anna'][i % 3]!
+      const place = ['paris', 'london', 'berlin', 'china'][i % 4]!
+      return { id: `s${i}`, text: `${name} lives in ${place}`, spans: [{ start: 0, end: name.length, label: 'PER' }, { start: name.length + 10, end: name.length + 10 + place.length, label: 'LOC' }] }
+    })
+
+  it('gradient accumulation gives the same update as one large batch', async () => {
+    const docs = sameShape(16)
+    const big = scratchModel()
+    const small = scratchModel()
+    const base = { maxSteps: 1, bucketByLength: false, warmupRatio: 0, learningRate: 1e-2 }
+    await trainTokenClassifier({ model: big, tokenizer: tinyTokenizer(), tagSet, train: docs, dev: [], config: config({ ...base, batchSize: 16 }) })
+    await trainTokenClassifier({ model: small, tokenizer: tinyTokenizer(), tagSet, train: docs, dev: [], config: config({ ...base, batchSize: 8, gradientAccumulation: 2 }) })
+    for (const [name, v] of big.params) {
+      const a = v.dataSync()
+      const b = small.params.get(name)!.dataSync()
+      let diff = 0
+      for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - b[i]!))
+      expect(diff, name).toBeLessThan(2e-6)
+    }
+  })
+
+  it('augments the training data afresh each epoch, repeatably', async () => {
+    const logs: string[] = []
+    const losses = async (): Promise<number[]> => {
+      const out: number[] = []
+      await trainTokenClassifier({
+        model: scratchModel(), tokenizer: tinyTokenizer(), tagSet, train, dev: [],
+        config: config({ epochs: 2, augmentation: { mentionReplacement: 0.5, shuffleWithinSegments: 0.3, copies: 1 } }),
+        callbacks: { onStep: (s) => void out.push(s.loss), onLog: (_l, m) => void logs.push(m) },
+      })
+      return out
+    }
+    const a = await losses()
+    expect(a).toHaveLength(2 * 16)
+    expect(await losses()).toEqual(a)
+    expect(logs.some((m) => /Augmentation: 128 windows per epoch \(64 original\)/.test(m))).toBe(true)
+  })
+
+  it('weights rare tags more with balanced class weights', async () => {
+    const logs: string[] = []
+    await trainTokenClassifier({ model: scratchModel(), tokenizer: tinyTokenizer(), tagSet, train, dev: [], config: config({ maxSteps: 2, classWeights: 'balanced' }), callbacks: { onLog: (_l, m) => void logs.push(m) } })
+    const line = logs.find((m) => m.startsWith('Class weights:'))!
+    const weight = (tag: string): number => Number(new RegExp(`${tag} (\\d+\\.\\d+)`).exec(line)![1])
+    expect(weight('O')).toBeLessThan(weight('B-PER'))
+    expect(weight('I-PER')).toBeGreaterThan(weight('B-PER'))
+    await expect(trainTokenClassifier({ model: scratchModel(), tokenizer: tinyTokenizer(), tagSet, train, dev: [], config: config({ maxSteps: 1, classWeights: { ORG: 2 } }) })).rejects.toThrow(/ORG.*not an entity type/)
   })
 })
