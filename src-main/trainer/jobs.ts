@@ -12,6 +12,7 @@ import { loadBertTokenizer } from '../engine/tokenizer'
 import { evaluateEncoded, trainTokenClassifier, TrainingError } from '../engine/train/loop'
 import { hasResumeState, readResumeState } from '../engine/train/checkpoint'
 import { predictDocuments } from '../engine/infer/predict'
+import { evaluateRobustness } from '../engine/infer/robustness'
 import { disposeParams } from '../engine/model/bert'
 import { evaluateNer, type NerEvaluation } from '../../src-shared/domain/ner-eval'
 import { readDataFile } from './data-file'
@@ -179,6 +180,10 @@ export async function runEvaluateJob(job: EvaluateJob, send: Send): Promise<void
       continue
     }
     send({ type: 'evaluation', split, mode, checkpoint: job.modelDir, evaluation: e })
+  }
+  if (job.robustness) {
+    const rows = evaluateRobustness(model, tokenizer, tagSet, docs, { ...opts, attacks: job.robustness.attacks, noise: job.robustness.noise, seed: job.robustness.seed })
+    send({ type: 'robustness', split, rows })
   }
   if (job.withPredictions) {
     send({ type: 'predictions', split, items: predictions.map((p, i) => ({ id: p.docId, spans: p.spans, gold: docs[i]!.spans as DataRecord['spans'] })) })

@@ -10,6 +10,9 @@ import type { AlignmentIssue } from '../engine/data'
 import type { PredictedSpan } from '../engine/data'
 import type { StepProgress } from '../engine/train/loop'
 import type { BackendPreference } from '../engine/backend'
+import type { AttackConfig } from '../engine/adversarial/embedding-attack'
+import type { NoiseRates } from '../engine/data/noise'
+import type { RobustnessRow } from '../engine/infer/robustness'
 
 /** One document of a data file (JSON Lines): what the snapshot holds, labels by name. */
 export interface DataRecord {
@@ -47,6 +50,8 @@ export interface EvaluateJob {
   backend: BackendPreference
   /** Also send the predictions. */
   withPredictions: boolean
+  /** Also measure F1 under embedding attacks and text noise. */
+  robustness?: { attacks: AttackConfig[]; noise: NoiseRates[]; seed: number }
 }
 
 export interface PredictJob {
@@ -94,5 +99,6 @@ export type TrainerMessage =
   | { type: 'resumed'; step: number }
   | { type: 'evaluation'; split: string; mode: 'default' | 'strict'; checkpoint: string; evaluation: NerEvaluation }
   | { type: 'predictions'; split: string; items: (DocumentPredictionRecord & { gold?: DataRecord['spans'] })[] }
+  | { type: 'robustness'; split: string; rows: RobustnessRow[] }
   | { type: 'done'; summary?: TrainSummary }
   | { type: 'error'; message: string; step?: number }

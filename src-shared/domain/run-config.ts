@@ -44,6 +44,15 @@ export const Augmentation = z.strictObject({
 })
 export type Augmentation = z.infer<typeof Augmentation>
 
+/** Adversarial training on the word embeddings: FGM (one step of size epsilon) or PGD (steps of alpha within epsilon). */
+export const Adversarial = z.strictObject({
+  method: z.enum(['fgm', 'pgd']),
+  epsilon: z.number().positive().max(100).default(1),
+  alpha: z.number().positive().max(100).optional(),
+  steps: z.number().int().min(1).max(20).default(3),
+})
+export type Adversarial = z.infer<typeof Adversarial>
+
 export const RunConfig = z
   .strictObject({
     model: ModelSource.optional(),
@@ -63,6 +72,7 @@ export const RunConfig = z
     /** Loss weight per tag: 'balanced' (inverse frequency in the train split, capped at 10) or a weight per entity type. */
     classWeights: z.union([z.literal('balanced'), z.record(z.string(), z.number().positive().max(100))]).nullable().default(null),
     augmentation: Augmentation.nullable().default(null),
+    adversarial: Adversarial.nullable().default(null),
     /** Tokens per window including [CLS] and [SEP]; longer documents are split into overlapping windows. */
     maxLength: z.number().int().min(8).max(4096).default(128),
     /** Tokens shared by consecutive windows; default a quarter of maxLength. */

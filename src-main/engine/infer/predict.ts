@@ -12,6 +12,7 @@ import {
   mergeByDocument,
   splitBatchOutput,
   tokenTags,
+  type Batch,
   type EncodedDocument,
   type NerDocument,
   type PredictedSpan,
@@ -24,6 +25,8 @@ export interface PredictOptions {
   stride?: number
   batchSize: number
   labelAllSubtokens: boolean
+  /** How a batch becomes tag probabilities (default: the model's plain forward pass). */
+  predict?: (batch: Batch) => Float32Array
   /** Called after each batch with the documents' windows done so far. */
   onProgress?: (done: number, total: number) => void
 }
@@ -54,7 +57,7 @@ export function predictEncoded(
   const perWindow = new Map<object, Float32Array>()
   let done = 0
   for (const batch of batches) {
-    const probs = predictBatch(model, batch)
+    const probs = options.predict ? options.predict(batch) : predictBatch(model, batch)
     splitBatchOutput(batch, probs, numTags).forEach((p, r) => perWindow.set(batch.windows[r]!, p))
     done += batch.windows.length
     options.onProgress?.(done, windows.length)

@@ -14,6 +14,7 @@ import type { RunConfig } from '../../../src-shared/domain/run-config'
 import { countTokens, encodeDocuments, makeBatches, type AlignmentIssue, type EncodedDocument, type EncodedWindow, type NerDocument, type TagSet } from '../data'
 import { augmentDocuments } from '../data/augment'
 import { classWeights } from './class-weights'
+import { adversarialLossAndGradients } from '../adversarial/embedding-attack'
 import type { TokenClassifier } from '../heads/token-classification'
 import { countParams } from '../model/bert'
 import { AdamW, clipByGlobalNorm, type OptimizerState } from '../optim/adamw'
@@ -241,7 +242,9 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
       let examples = 0
       group.forEach((batch, k) => {
         const seed = (config.seed * 1_000_003 + (state.step * accumulation + k) * 7919) % 2147483647
-        const r = lossAndGradients(model, batch, trainable, { seed, scale: 1 / group.length, loss: lossOptions })
+        const r = config.adversarial
+          ? adversarialLossAndGradients(model, batch, trainable, { seed, scale: 1 / group.length, loss: lossOptions, attack: config.adversarial })
+          : lossAndGradients(model, batch, trainable, { seed, scale: 1 / group.length, loss: lossOptions })
         loss += r.loss / group.length
         accumulate(grads, r.grads)
         tokens += countTokens(batch)

@@ -200,6 +200,13 @@ describe('training options', () => {
     expect(logs.some((m) => /Augmentation: 128 windows per epoch \(64 original\)/.test(m))).toBe(true)
   })
 
+  it('trains with FGM and PGD adversarial steps and still learns the task', async () => {
+    for (const adversarial of [{ method: 'fgm' as const, epsilon: 0.5 }, { method: 'pgd' as const, epsilon: 0.5, steps: 2 }]) {
+      const result = await trainTokenClassifier({ model: scratchModel(), tokenizer: tinyTokenizer(), tagSet, train, dev, config: config({ epochs: 6, adversarial }) })
+      expect(result.bestMetric!, adversarial.method).toBeGreaterThan(0.8)
+    }
+  })
+
   it('weights rare tags more with balanced class weights', async () => {
     const logs: string[] = []
     await trainTokenClassifier({ model: scratchModel(), tokenizer: tinyTokenizer(), tagSet, train, dev: [], config: config({ maxSteps: 2, classWeights: 'balanced' }), callbacks: { onLog: (_l, m) => void logs.push(m) } })
