@@ -128,7 +128,7 @@ export async function runTrainJob(job: TrainJob, send: Send, control: Control & 
       send({
         type: 'predictions',
         split,
-        items: predictions.map((p, i) => ({ id: p.docId, spans: p.spans, gold: docs[i]!.spans as DataRecord['spans'] })),
+        items: predictions.map((p) => ({ id: p.docId, spans: p.spans, gold: p.goldSpans })),
       })
       if (split === 'test') testEval = { default: evaluation, strict }
     }
@@ -186,7 +186,7 @@ export async function runEvaluateJob(job: EvaluateJob, send: Send): Promise<void
     send({ type: 'robustness', split, rows })
   }
   if (job.withPredictions) {
-    send({ type: 'predictions', split, items: predictions.map((p, i) => ({ id: p.docId, spans: p.spans, gold: docs[i]!.spans as DataRecord['spans'] })) })
+    send({ type: 'predictions', split, items: predictions.map((p) => ({ id: p.docId, spans: p.spans, gold: p.goldSpans })) })
   }
   disposeParams(model.params)
 }
