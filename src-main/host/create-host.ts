@@ -18,6 +18,7 @@ import { clearStaleStaging } from '../store/repositories/documents'
 import { initBackend, type BackendPreference } from '../engine/backend'
 import { createRunService } from '../services/runs'
 import { evaluateRun, predictWithRun } from '../services/runs/jobs'
+import { previewRun } from '../services/runs/preview'
 import type { SpawnTrainer } from '../services/runs/trainer-process'
 import { APP_VERSION } from './version'
 
@@ -109,6 +110,7 @@ export function createHost(options: HostOptions): Host {
     ...(options.spawnTrainer ? { spawnTrainer: options.spawnTrainer } : {}),
     emitChange: (c) => emit('run.onDidChange', c),
     emitProgress: (p) => emit('run.onDidProgress', p),
+    resumeQueue: options.kind !== 'cli',
   })
 
   const handlers: Handlers = {
@@ -157,6 +159,29 @@ export function createHost(options: HostOptions): Host {
       return evaluateRun(db, runs, input)
     },
     'run.predict': (input) => predictWithRun(db, runs, input),
+    'run.preview': async ({ projectId, config, backend: choice }) => {
+      const progress = datasets.progress(projectId)
+      // The device the run would train on: the chosen backend, or what the host detected.
+      let device: 'gpu' | 'cpu' = choice === 'tensorflow-gpu' ? 'gpu' : 'cpu'
+      let backendName: string | null = choice === 'tensorflow-gpu' ? 'tensorflow' : choice && choice !== 'auto' ? choice : null
+      if (!choice || choice === 'auto') {
+        const info = await backendInfo().catch(() => null)
+        if (info) {
+          device = info.device.startsWith('GPU') ? 'gpu' : 'cpu'
+          backendName = info.name
+        }
+      }
+      return previewRun(db, { projectId, config }, { progress, device, backendName })
+    },
+    'run.pause': ({ id }) => runs.pause(id),
+    'run.resume': ({ id }) => runs.resume(id),
+    'run.reorder': ({ ids }) => runs.reorder(ids),
+    'run.delete': ({ id }) => {
+      runs.delete(id)
+      return { id }
+    },
+    'run.predictions': ({ id, split, offset, limit, onlyErrors }) => runs.predictions(id, split, { offset, limit, onlyErrors }),
+    'run.system': ({ runId }) => runs.system(runId),
   }
 
   let closed = false

@@ -14,11 +14,18 @@ interface Channel {
 
 function nodeChannel(): Channel {
   if (!process.send) throw new Error('the trainer must be started by the Tagtune host (no IPC channel)')
+  let leaving = false
+  // The host went away (it crashed or was killed): stop, so that a restarted host can resume the
+  // run from its checkpoint without this process still writing to the same folder.
+  process.on('disconnect', () => {
+    if (!leaving) process.exit(1)
+  })
   return {
     send: (m) => process.send!(m),
     onMessage: (h) => process.on('message', (m) => h(m as TrainerRequest)),
     exit: (code) => {
       // Leave once everything sent so far is flushed: disconnecting lets the queue drain.
+      leaving = true
       process.exitCode = code
       process.disconnect()
       setTimeout(() => process.exit(code), 2000).unref()

@@ -4,6 +4,8 @@ import ComingSoonView from './views/ComingSoonView.vue'
 import DatasetView from './views/DatasetView.vue'
 import AnnotateView from './views/AnnotateView.vue'
 import AgreementView from './views/AgreementView.vue'
+import TrainView from './views/TrainView.vue'
+import RunView from './views/RunView.vue'
 import { NAV_ITEMS } from './nav'
 
 const routes: RouteRecordRaw[] = [
@@ -16,6 +18,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/annotate', name: 'annotate', component: AnnotateView },
   { path: '/agreement/:projectId(\\d+)?', name: 'agreement', component: AgreementView, props: true },
   { path: '/annotate/:projectId(\\d+)/:documentId(\\d+)?', name: 'annotate-document', component: AnnotateView, props: true },
+  { path: '/train', name: 'train', component: TrainView },
+  { path: '/train/:projectId(\\d+)', name: 'train-project', component: TrainView, props: true },
+  { path: '/train/:projectId(\\d+)/runs/:runId(\\d+)', name: 'run', component: RunView, props: true },
   ...NAV_ITEMS.filter((n) => !n.ready).map((n) => ({ path: n.path, name: n.key, component: ComingSoonView, props: { item: n } })),
   { path: '/:rest(.*)*', redirect: '/projects' },
 ]

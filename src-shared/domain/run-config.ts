@@ -53,6 +53,33 @@ export const Adversarial = z.strictObject({
 })
 export type Adversarial = z.infer<typeof Adversarial>
 
+export const LORA_TARGETS = ['query', 'key', 'value', 'attention_output', 'ffn'] as const
+
+/** Parameter-efficient fine-tuning. The classification head always trains. */
+export const Peft = z.discriminatedUnion('method', [
+  z.strictObject({
+    method: z.literal('freeze'),
+    /** Freeze the embeddings (word, position, token type, their LayerNorm). */
+    embeddings: z.boolean().default(true),
+    /** Freeze the bottom k encoder layers. */
+    layers: z.number().int().min(0).default(0),
+  }),
+  z.strictObject({ method: z.literal('bitfit') }),
+  z.strictObject({
+    method: z.literal('lora'),
+    rank: z.number().int().min(1).max(256).default(8),
+    alpha: z.number().positive().default(16),
+    dropout: unit.default(0),
+    targets: z.array(z.enum(LORA_TARGETS)).min(1).default(['query', 'value']),
+  }),
+  z.strictObject({
+    method: z.literal('adapter'),
+    /** Bottleneck size of the Houlsby adapters (after attention and after the FFN of every layer). */
+    size: z.number().int().min(1).max(1024).default(64),
+  }),
+])
+export type Peft = z.infer<typeof Peft>
+
 export const RunConfig = z
   .strictObject({
     model: ModelSource.optional(),
@@ -73,6 +100,7 @@ export const RunConfig = z
     classWeights: z.union([z.literal('balanced'), z.record(z.string(), z.number().positive().max(100))]).nullable().default(null),
     augmentation: Augmentation.nullable().default(null),
     adversarial: Adversarial.nullable().default(null),
+    peft: Peft.nullable().default(null),
     /** Tokens per window including [CLS] and [SEP]; longer documents are split into overlapping windows. */
     maxLength: z.number().int().min(8).max(4096).default(128),
     /** Tokens shared by consecutive windows; default a quarter of maxLength. */

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod'
 import { ProjectId } from './project'
+import { Split } from './dataset'
 import type { NerEvaluation } from './ner-eval'
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'interrupted'] as const
@@ -52,11 +53,25 @@ export const RunEvaluation = z.strictObject({
 export type RunEvaluation = z.infer<typeof RunEvaluation>
 
 export const SeriesPoint = z.strictObject({ step: z.number(), epoch: z.number().nullable(), wallMs: z.number().nullable(), value: z.number().nullable() })
+
+/** Where a training run is now, while its trainer process lives (null otherwise). */
+export const RunLive = z.strictObject({
+  step: z.number().int(),
+  /** Known once the trainer has encoded the data (its 'started' message). */
+  totalSteps: z.number().int().nullable(),
+  epoch: z.number().nullable(),
+  elapsedMs: z.number().nullable(),
+  etaMs: z.number().nullable(),
+  pid: z.number().int().nullable(),
+})
+export type RunLive = z.infer<typeof RunLive>
+
 export const RunDetail = z.strictObject({
   run: RunSummary,
   evaluations: z.array(RunEvaluation),
   series: z.record(z.string(), z.array(SeriesPoint)),
   logs: z.array(z.strictObject({ seq: z.number().int(), at: z.string(), level: z.string(), message: z.string() })),
+  live: RunLive.nullable(),
 })
 export type RunDetail = z.infer<typeof RunDetail>
 
@@ -109,5 +124,173 @@ export const RunProgress = z.strictObject({
   message: z.string().optional(),
 })
 export type RunProgress = z.infer<typeof RunProgress>
-export const RunChange = z.strictObject({ runId: RunId, projectId: ProjectId, status: RunStatus })
+export const RunChange = z.strictObject({
+  runId: RunId,
+  projectId: ProjectId,
+  status: RunStatus,
+  /** The run was deleted (a queued run removed from the queue, or a finished run). */
+  deleted: z.boolean().optional(),
+})
 export type RunChange = z.infer<typeof RunChange>
+
+// ---------------------------------------------------------------------------------------------
+// Before a run: what it will train on, and what it will cost
+
+export const RunPreviewInput = z.strictObject({
+  projectId: ProjectId,
+  /** The run config as the Train view holds it; validated by the host, problems listed in the answer. */
+  config: Json,
+  backend: BackendChoice.optional(),
+})
+
+const CountPerSplit = z.record(Split, z.number())
+
+/** Characters of context on each side of a span that does not align (fewer at the ends of the text). */
+export const ALIGNMENT_CONTEXT = 30
+
+/** A span that does not align with the tokenizer (engine/data/alignment.ts), with a little context. */
+export const AlignmentIssueJson = z.strictObject({
+  split: z.string(),
+  documentId: z.number().int(),
+  start: z.number().int(),
+  end: z.number().int(),
+  label: z.string(),
+  text: z.string(),
+  reason: z.enum(['partial-token', 'partial-word', 'no-tokens', 'overlap']),
+  /** The characters it is trained as, or null when it is left out. */
+  encodedAs: z.strictObject({ start: z.number().int(), end: z.number().int() }).nullable(),
+  trainedAs: z.string().nullable(),
+  before: z.string(),
+  after: z.string(),
+})
+export type AlignmentIssueJson = z.infer<typeof AlignmentIssueJson>
+
+export const RunPreview = z.strictObject({
+  /** Problems of the config, as "field: message" (empty when it is valid). */
+  problems: z.array(z.string()),
+  /** The documents a run would snapshot now: only documents marked done, per split. */
+  data: z.strictObject({
+    labels: z.array(z.string()),
+    documents: CountPerSplit,
+    entities: z.record(Split, z.record(z.string(), z.number())),
+    /** Documents of the project not marked done (left out of the run). */
+    notDone: z.number().int(),
+    /** Spans whose label no longer exists (left out). */
+    droppedSpans: z.number().int(),
+  }),
+  /** The model as read from its folder (or the from-scratch shape); `error` when it cannot be read. */
+  model: z.strictObject({
+    description: z.string(),
+    error: z.string().nullable(),
+    vocabSize: z.number().int().nullable(),
+    hiddenSize: z.number().int().nullable(),
+    numLayers: z.number().int().nullable(),
+    numHeads: z.number().int().nullable(),
+    intermediateSize: z.number().int().nullable(),
+    maxPositions: z.number().int().nullable(),
+    lowercase: z.boolean().nullable(),
+    /** Parameters with the token-classification head for this project's tags. */
+    params: z.number().int().nullable(),
+  }),
+  /** Windows and tokens the model sees per split (after the tokenizer), null without a model or a valid config. */
+  windows: z
+    .strictObject({
+      documents: CountPerSplit,
+      windows: CountPerSplit,
+      tokens: CountPerSplit,
+      longestWindow: z.number().int(),
+    })
+    .nullable(),
+  /** Spans that do not align with the tokenizer, in train, dev and test; null without a model. */
+  alignment: z
+    .strictObject({
+      total: z.number().int(),
+      bySplit: z.record(z.string(), z.number().int()),
+      byReason: z.record(z.string(), z.number().int()),
+      /** The first ones (at most 200), in document order. */
+      issues: z.array(AlignmentIssueJson),
+    })
+    .nullable(),
+  estimate: z
+    .strictObject({
+      stepsPerEpoch: z.number().int(),
+      totalSteps: z.number().int(),
+      epochs: z.number(),
+      memoryBytes: z.number(),
+      memoryParts: z.strictObject({ weights: z.number(), gradientsAndOptimizer: z.number(), activations: z.number(), runtime: z.number() }),
+      memoryBasis: z.string(),
+      secondsPerEpoch: z.number(),
+      /** One evaluation on dev (forward passes only). */
+      evalSeconds: z.number(),
+      totalSeconds: z.number(),
+      tokensPerSecond: z.number(),
+      /** How the speed was estimated, in words (measured run, scaled run, or a stated rough figure). */
+      timeBasis: z.string(),
+      /** The completed run whose measured speed was used, when one was. */
+      basisRunId: RunId.nullable(),
+      device: z.string(),
+    })
+    .nullable(),
+})
+export type RunPreview = z.infer<typeof RunPreview>
+
+// ---------------------------------------------------------------------------------------------
+// Queue, predictions, system
+
+export const RunReorder = z.strictObject({
+  /** Queued runs in the order they should train; queued runs left out keep their order after these. */
+  ids: z.array(RunId).min(1).max(1000),
+})
+
+export const RunPredictionsInput = z.strictObject({
+  id: RunId,
+  split: z.enum(['dev', 'test']).default('test'),
+  offset: z.number().int().min(0).default(0),
+  limit: z.number().int().min(1).max(200).default(20),
+  onlyErrors: z.boolean().default(false),
+})
+const SpanJson = z.strictObject({ start: z.number().int(), end: z.number().int(), label: z.string() })
+export const RunPredictionsPage = z.strictObject({
+  total: z.number().int(),
+  items: z.array(
+    z.strictObject({
+      documentId: z.number().int(),
+      text: z.string(),
+      gold: z.array(SpanJson),
+      predicted: z.array(SpanJson.extend({ confidence: z.number() })),
+      errors: z.number().int(),
+    }),
+  ),
+})
+export type RunPredictionsPage = z.infer<typeof RunPredictionsPage>
+
+export const GpuDevice = z.strictObject({
+  index: z.number().int(),
+  name: z.string(),
+  utilizationPercent: z.number().nullable(),
+  memoryUsedBytes: z.number().nullable(),
+  memoryTotalBytes: z.number().nullable(),
+})
+
+/** One sample of the machine, the host process and the training process, for the system panel. */
+export const SystemSample = z.strictObject({
+  at: z.string(),
+  cpuCount: z.number().int(),
+  /** Whole machine, 0-100 (all cores), over the time since the previous sample; null on the first. */
+  cpuPercent: z.number().nullable(),
+  memoryTotalBytes: z.number(),
+  memoryUsedBytes: z.number(),
+  host: z.strictObject({ pid: z.number().int(), cpuPercent: z.number().nullable(), rssBytes: z.number() }),
+  /** The training process, while a run trains. cpuPercent is of all cores (0-100). */
+  trainer: z
+    .strictObject({ runId: RunId, pid: z.number().int(), cpuPercent: z.number().nullable(), rssBytes: z.number().nullable(), gpuMemoryBytes: z.number().nullable() })
+    .nullable(),
+  gpu: z.strictObject({
+    /** nvidia-smi answered. */
+    available: z.boolean(),
+    /** Why there is no GPU reading ("nvidia-smi not found"). */
+    reason: z.string().nullable(),
+    devices: z.array(GpuDevice),
+  }),
+})
+export type SystemSample = z.infer<typeof SystemSample>

@@ -18,7 +18,24 @@ import {
   Split,
   SplitOptions,
 } from '../domain/dataset'
-import { RunChange, RunDetail, RunEvaluate, RunEvaluation, RunId, RunPredict, RunPredictResult, RunProgress, RunStart, RunSummary } from '../domain/run'
+import {
+  RunChange,
+  RunDetail,
+  RunEvaluate,
+  RunEvaluation,
+  RunId,
+  RunPredict,
+  RunPredictionsInput,
+  RunPredictionsPage,
+  RunPredictResult,
+  RunPreview,
+  RunPreviewInput,
+  RunProgress,
+  RunReorder,
+  RunStart,
+  RunSummary,
+  SystemSample,
+} from '../domain/run'
 import { AgreementReport, AnnotationChange, AnnotationRecord, AnnotationSave, Dictionary, DictionarySet, DocumentDetail, LabelAllInput, LabelAllResult, UndoBulkResult } from '../domain/annotation'
 
 export const BackendInfo = z.strictObject({
@@ -100,6 +117,20 @@ export const invokes = {
   'run.cancel': { input: z.strictObject({ id: RunId }), output: RunSummary },
   'run.evaluate': { input: RunEvaluate, output: z.array(RunEvaluation) },
   'run.predict': { input: RunPredict, output: RunPredictResult },
+  /** What a run with this config would train on (done documents per split, windows, spans that do not align) and an estimate of its memory and time; stores nothing. */
+  'run.preview': { input: RunPreviewInput, output: RunPreview },
+  /** Pause a running run after its current step (its trainer process stays, holding its memory). */
+  'run.pause': { input: z.strictObject({ id: RunId }), output: RunSummary },
+  /** Resume a paused run, or queue an interrupted one to continue from its last checkpoint. */
+  'run.resume': { input: z.strictObject({ id: RunId }), output: RunSummary },
+  /** Put queued runs in this order; answers the whole queue (every project) in its new order. */
+  'run.reorder': { input: RunReorder, output: z.array(RunSummary) },
+  /** Delete a run that is not training (a queued run leaves the queue), with its logs, metrics and checkpoints. */
+  'run.delete': { input: z.strictObject({ id: RunId }), output: z.strictObject({ id: RunId }) },
+  /** A page of a finished run's stored predictions on dev or test: gold and predicted spans per document. */
+  'run.predictions': { input: RunPredictionsInput, output: RunPredictionsPage },
+  /** CPU and memory of the machine, the host and the training process, and the GPUs (nvidia-smi), sampled now. */
+  'run.system': { input: z.strictObject({ runId: RunId.optional() }), output: SystemSample },
 } as const
 
 export const ProjectChange = z.strictObject({

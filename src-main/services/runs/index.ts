@@ -1,10 +1,11 @@
 /**
  * Training runs: snapshot the data, queue the run, start a trainer process for it, persist
  * every message it sends (metrics, evaluations, predictions, logs) and broadcast progress.
- * One run trains at a time; the others wait in order. A trainer that crashes marks its run
- * failed with the reason; the host keeps going.
+ * One run trains at a time; the others wait in order, and the order can change. A run pauses
+ * after its current step and resumes; a run cut off by a restart resumes from its last
+ * checkpoint. A trainer that crashes marks its run failed with the reason; the host keeps going.
  */
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { DB } from '../../store/db'
 import * as repo from '../../store/repositories/runs'
@@ -12,12 +13,13 @@ import { createRunStore } from './store'
 import { readSnapshot } from './snapshot'
 import { writeDataFile } from '../../trainer/data-file'
 import { forkTrainer, trainerOutput, type SpawnTrainer, type TrainerHandle } from './trainer-process'
-import type { DataRecord, TrainerJob, TrainerMessage, TrainSummary } from '../../trainer/protocol'
+import type { DataRecord, TrainerJob, TrainerMessage, TrainJob, TrainSummary } from '../../trainer/protocol'
 import { parseRunConfig, type ModelSource, type RunConfig } from '../../../src-shared/domain/run-config'
-import type { RunChange, RunDetail, RunEvaluation, RunProgress, RunSummary } from '../../../src-shared/domain/run'
+import type { RunChange, RunDetail, RunEvaluation, RunLive, RunPredictionsPage, RunProgress, RunSummary, SystemSample } from '../../../src-shared/domain/run'
 import { AppError } from '../../../src-shared/ipc/errors'
 import type { BackendPreference } from '../../engine/backend'
 import type { ProjectService } from '../projects'
+import { createSystemSampler } from './system'
 
 export interface RunServiceOptions {
   dataDir: string
@@ -27,6 +29,11 @@ export interface RunServiceOptions {
   emitChange(c: RunChange): void
   emitProgress(p: RunProgress): void
   now?: () => string
+  /**
+   * Train the runs a previous session left queued (rebuilt from their job file) as soon as the
+   * service starts. The desktop app and `tagtune serve` do; a CLI command only trains what it starts.
+   */
+  resumeQueue?: boolean
 }
 
 export interface StartInput {
@@ -39,6 +46,15 @@ export interface StartInput {
 }
 
 const METRIC_FLUSH_MS = 1000
+const FINISHED: readonly repo.RunStatus[] = ['completed', 'failed', 'cancelled', 'interrupted']
+
+interface ActiveRun {
+  handle: TrainerHandle
+  finished: Promise<void>
+  /** Write the metric points not stored yet. */
+  flush(): void
+  live: Omit<RunLive, 'pid'>
+}
 
 /** Run records as the contract carries them (NaN best metrics are null). */
 export function toSummary(run: repo.Run): RunSummary {
@@ -59,20 +75,89 @@ export function createRunService(db: DB, options: RunServiceOptions) {
   const now = options.now ?? (() => new Date().toISOString())
   const spawn = options.spawnTrainer ?? (() => forkTrainer())
   const runsDir = join(options.dataDir, 'runs')
-  const active = new Map<number, { handle: TrainerHandle; finished: Promise<void> }>()
-  const waiters = new Map<number, (() => void)[]>()
+  const active = new Map<number, ActiveRun>()
+  const waiters = new Map<number, ((s: RunSummary) => void)[]>()
+  const sampler = createSystemSampler()
   let closing = false
 
   const runDir = (id: number): string => join(runsDir, String(id))
   const dataFile = (id: number): string => join(runDir(id), 'data.jsonl')
+  /** The trainer job of a run, kept so that the run can start after a restart or resume. */
+  const jobFile = (id: number): string => join(runDir(id), 'job.json')
 
   store.recover()
+  // A paused run's trainer did not outlive the previous session either.
+  for (const r of repo.runsWithStatus(db, 'paused')) {
+    repo.updateRunStatus(db, r.id, 'interrupted', { now: now(), from: ['paused'], error: 'Tagtune stopped while this run was paused.' })
+  }
+
+  function settle(id: number, summary: RunSummary): void {
+    for (const w of waiters.get(id) ?? []) w(summary)
+    waiters.delete(id)
+  }
 
   function changed(run: repo.Run): void {
     options.emitChange({ runId: run.id, projectId: run.projectId, status: run.status })
-    if (['completed', 'failed', 'cancelled', 'interrupted'].includes(run.status)) {
-      for (const w of waiters.get(run.id) ?? []) w()
-      waiters.delete(run.id)
+    if (FINISHED.includes(run.status)) settle(run.id, toSummary(run))
+  }
+
+  function log(run: { id: number; projectId: number }, level: repo.LogLevel, message: string): void {
+    if (!message) return
+    repo.appendLog(db, run.id, { at: now(), level, message })
+    options.emitProgress({ runId: run.id, projectId: run.projectId, kind: 'log', level, message })
+  }
+
+  function writeRunData(run: repo.Run): void {
+    mkdirSync(runDir(run.id), { recursive: true })
+    const records: DataRecord[] = []
+    for (const d of readSnapshot(db, run.datasetHash!)) records.push({ id: d.id, split: d.split === 'unassigned' ? null : d.split, text: d.text, spans: d.spans })
+    writeDataFile(dataFile(run.id), records)
+  }
+
+  /** The run's job as it was queued (job.json), or rebuilt from the run record for runs queued before job files existed. */
+  function storedJob(run: repo.Run): TrainJob | null {
+    try {
+      const job = JSON.parse(readFileSync(jobFile(run.id), 'utf8')) as TrainerJob
+      if (job.kind === 'train') return job
+    } catch {
+      // rebuilt below
+    }
+    const parsed = parseRunConfig(run.config)
+    if (!parsed.ok || !parsed.config.model || !run.datasetSummary) return null
+    return {
+      kind: 'train',
+      runDir: runDir(run.id),
+      dataFile: dataFile(run.id),
+      entityTypes: run.datasetSummary.labels,
+      config: parsed.config,
+      model: parsed.config.model,
+      backend: options.backend ?? 'auto',
+      resume: false,
+    }
+  }
+
+  /** Takes a queued run of a previous session into this one's queue; false (and the run failed) when it cannot be. */
+  function adopt(run: repo.Run): boolean {
+    const job = storedJob(run)
+    if (job && run.datasetHash) {
+      if (!existsSync(job.dataFile)) writeRunData(run)
+      pendingJobs.set(run.id, job)
+      return true
+    }
+    repo.updateRunStatus(db, run.id, 'failed', { now: now(), from: ['queued'], error: 'This queued run could not be restored after a restart (its job file is missing).' })
+    changed(store.get(run.id))
+    return false
+  }
+
+  /** The step of the run's resumable checkpoint (runs/<id>/last), or null when there is none. */
+  function checkpointStep(id: number): number | null {
+    try {
+      const last = join(runDir(id), 'last')
+      if (!existsSync(join(last, 'optimizer.safetensors'))) return null
+      const step = (JSON.parse(readFileSync(join(last, 'trainer_state.json'), 'utf8')) as { step?: unknown }).step
+      return typeof step === 'number' && Number.isInteger(step) ? step : null
+    } catch {
+      return null
     }
   }
 
@@ -104,10 +189,7 @@ export function createRunService(db: DB, options: RunServiceOptions) {
       changed(failed)
       return toSummary(failed)
     }
-    mkdirSync(runDir(run.id), { recursive: true })
-    const records: DataRecord[] = []
-    for (const d of readSnapshot(db, snapshot.hash)) records.push({ id: d.id, split: d.split === 'unassigned' ? null : d.split, text: d.text, spans: d.spans })
-    writeDataFile(dataFile(run.id), records)
+    writeRunData(run)
     repo.setRunParams(db, run.id, { checkpointDir: runDir(run.id) })
     const job: TrainerJob = {
       kind: 'train',
@@ -119,6 +201,7 @@ export function createRunService(db: DB, options: RunServiceOptions) {
       backend: input.backend ?? options.backend ?? 'auto',
       resume: false,
     }
+    writeFileSync(jobFile(run.id), `${JSON.stringify(job, null, 2)}\n`)
     pendingJobs.set(run.id, job)
     changed(store.get(run.id))
     pump()
@@ -130,7 +213,13 @@ export function createRunService(db: DB, options: RunServiceOptions) {
   /** Starts the next queued run when nothing is training. */
   function pump(): void {
     if (closing || active.size > 0) return
-    const next = repo.queuedRuns(db).find((r) => pendingJobs.has(r.id))
+    let next: repo.Run | undefined
+    for (const r of repo.queuedRuns(db)) {
+      if (pendingJobs.has(r.id) || (options.resumeQueue && adopt(r))) {
+        next = r
+        break
+      }
+    }
     if (!next) return
     const job = pendingJobs.get(next.id)!
     pendingJobs.delete(next.id)
@@ -159,6 +248,7 @@ export function createRunService(db: DB, options: RunServiceOptions) {
       metrics = []
       lastFlush = Date.now()
     }
+    const live: ActiveRun['live'] = { step: checkpointStep(run.id) ?? 0, totalSteps: null, epoch: null, elapsedMs: null, etaMs: null }
     const log = (level: repo.LogLevel, message: string): void => {
       if (!message) return
       repo.appendLog(db, run.id, { at: now(), level, message })
@@ -186,6 +276,7 @@ export function createRunService(db: DB, options: RunServiceOptions) {
               const shown = m.alignment.slice(0, 20).map((a) => `  document ${a.docId}: "${a.text}" (${a.span.label}) ${a.reason}${a.encodedAs ? `, trained as [${a.encodedAs.start}, ${a.encodedAs.end})` : ', left out'}`)
               log('warn', `${m.alignmentIssues} span(s) do not align with the tokenizer:\n${shown.join('\n')}${m.alignmentIssues > 20 ? `\n  … and ${m.alignmentIssues - 20} more` : ''}`)
             }
+            live.totalSteps = m.totalSteps
             options.emitProgress({ runId: run.id, projectId: run.projectId, kind: 'started', totalSteps: m.totalSteps })
             break
           case 'step': {
@@ -199,6 +290,7 @@ export function createRunService(db: DB, options: RunServiceOptions) {
               { ...base, name: 'train/examples_seen', value: p.examplesSeen },
             )
             if (Date.now() - lastFlush >= METRIC_FLUSH_MS) flush()
+            Object.assign(live, { step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, elapsedMs: p.elapsedMs, etaMs: finite(p.etaMs) })
             options.emitProgress({ runId: run.id, projectId: run.projectId, kind: 'step', step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, loss: finite(p.loss) ?? undefined, learningRate: p.learningRate, tokensPerSecond: finite(p.tokensPerSecond) ?? undefined, elapsedMs: p.elapsedMs, etaMs: finite(p.etaMs) ?? undefined })
             break
           }
@@ -224,6 +316,19 @@ export function createRunService(db: DB, options: RunServiceOptions) {
               m.split as repo.EvalSplit,
               m.items.map((i) => ({ documentId: Number(i.id), text: textOf(i.id), gold: i.gold ?? [], predicted: i.spans })),
             )
+            break
+          case 'paused':
+            flush()
+            if (repo.updateRunStatus(db, run.id, 'paused', { now: now(), from: ['running'] })) {
+              log('info', `Paused after step ${m.step}.`)
+              changed(store.get(run.id))
+            }
+            break
+          case 'resumed':
+            if (repo.updateRunStatus(db, run.id, 'running', { now: now(), from: ['paused'] })) {
+              log('info', `Resumed at step ${m.step}.`)
+              changed(store.get(run.id))
+            }
             break
           case 'done': {
             flush()
@@ -265,8 +370,69 @@ export function createRunService(db: DB, options: RunServiceOptions) {
       changed(store.get(run.id))
       pump()
     })
-    active.set(run.id, { handle, finished })
+    active.set(run.id, { handle, finished, flush, live })
   }
+
+  function pause(id: number): RunSummary {
+    const run = store.get(id)
+    if (run.status === 'paused') return toSummary(run)
+    const a = active.get(id)
+    if (run.status !== 'running' || !a) throw new AppError('CONFLICT', `Run ${id} is ${run.status}; only a running run can be paused.`)
+    a.handle.send({ type: 'pause' })
+    log(run, 'info', 'Pausing after the current step…')
+    return toSummary(run)
+  }
+
+  function resume(id: number): RunSummary {
+    const run = store.get(id)
+    if (run.status === 'paused') {
+      const a = active.get(id)
+      if (!a) throw new AppError('CONFLICT', `Run ${id} is paused but its trainer is gone.`)
+      a.handle.send({ type: 'resume' })
+      return toSummary(run)
+    }
+    if (run.status === 'running' || run.status === 'queued') return toSummary(run)
+    if (run.status !== 'interrupted') {
+      throw new AppError('CONFLICT', `Run ${id} is ${run.status}; only a paused or an interrupted run can be resumed.`)
+    }
+    const job = storedJob(run)
+    if (!job || !run.datasetHash) throw new AppError('CONFLICT', `Run ${id} cannot be resumed: its job file (${jobFile(id)}) is missing.`)
+    if (!existsSync(job.dataFile)) writeRunData(run)
+    const step = checkpointStep(id)
+    // Points logged after the checkpoint are trained again: forget them so the curves do not fork.
+    repo.truncateMetrics(db, id, step ?? 0)
+    const resumed: TrainJob = { ...job, resume: true }
+    writeFileSync(jobFile(id), `${JSON.stringify(resumed, null, 2)}\n`)
+    if (!repo.updateRunStatus(db, id, 'queued', { now: now(), from: ['interrupted'] })) return toSummary(store.get(id))
+    log(run, 'info', step !== null ? `Queued to resume from the checkpoint at step ${step}.` : 'No checkpoint was saved before the interruption: the run is queued to train again from the start.')
+    pendingJobs.set(id, resumed)
+    changed(store.get(id))
+    pump()
+    return toSummary(store.get(id))
+  }
+
+  function reorder(ids: readonly number[]): RunSummary[] {
+    const queued = repo.queuedRuns(db)
+    const isQueued = new Set(queued.map((r) => r.id))
+    const order = [...new Set(ids.filter((id) => isQueued.has(id)))]
+    for (const r of queued) if (!order.includes(r.id)) order.push(r.id)
+    repo.setQueueOrder(db, order)
+    const after = repo.queuedRuns(db)
+    for (const r of after) options.emitChange({ runId: r.id, projectId: r.projectId, status: r.status })
+    return after.map(toSummary)
+  }
+
+  function remove(id: number): void {
+    if (active.has(id)) throw new AppError('CONFLICT', `Run ${id} is training; cancel it first.`)
+    const run = store.delete(id)
+    pendingJobs.delete(id)
+    rmSync(runDir(id), { recursive: true, force: true })
+    options.emitChange({ runId: id, projectId: run.projectId, status: run.status, deleted: true })
+    settle(id, toSummary({ ...run, status: 'cancelled', error: 'The run was deleted.' }))
+    pump()
+  }
+
+  if (options.resumeQueue) setImmediate(() => pump())
 
   return {
     start,
@@ -275,6 +441,8 @@ export function createRunService(db: DB, options: RunServiceOptions) {
       return store.list(projectId).map(toSummary)
     },
     get(id: number, logLimit = 200): RunDetail {
+      const a = active.get(id)
+      a?.flush()
       const run = store.get(id)
       const series: RunDetail['series'] = {}
       for (const [name, points] of Object.entries(repo.metricSeries(db, id))) {
@@ -285,7 +453,24 @@ export function createRunService(db: DB, options: RunServiceOptions) {
         evaluations: repo.listEvaluations(db, id).map((e) => ({ id: e.id, split: e.split, step: e.step, checkpoint: e.checkpoint, mode: e.mode, result: e.result as RunEvaluation['result'], createdAt: e.createdAt })),
         series,
         logs: logLimit > 0 ? repo.listLogs(db, id, { limit: logLimit }) : [],
+        live: a ? { ...a.live, pid: a.handle.pid ?? null } : null,
       }
+    },
+    pause,
+    resume,
+    reorder,
+    /** Every queued run, of every project, in the order they will train. */
+    queue: (): RunSummary[] => repo.queuedRuns(db).map(toSummary),
+    /** A page of the run's stored predictions on a split. */
+    predictions(id: number, split: 'dev' | 'test', page: { offset: number; limit: number; onlyErrors: boolean }): RunPredictionsPage {
+      store.get(id)
+      return repo.listPredictions(db, id, split, page)
+    },
+    /** The machine, the host and the trainer of `runId` (or of the run training now). */
+    system(runId?: number): Promise<SystemSample> {
+      const id = runId !== undefined && active.has(runId) ? runId : [...active.keys()][0]
+      const pid = id !== undefined ? active.get(id)?.handle.pid : undefined
+      return sampler.sample(id !== undefined && pid !== undefined ? { runId: id, pid } : null)
     },
     cancel(id: number): RunSummary {
       const run = store.get(id)
@@ -310,10 +495,10 @@ export function createRunService(db: DB, options: RunServiceOptions) {
     /** Resolves when the run has finished (completed, failed, cancelled or interrupted). */
     waitFor(id: number): Promise<RunSummary> {
       const run = store.get(id)
-      if (['completed', 'failed', 'cancelled', 'interrupted'].includes(run.status)) return Promise.resolve(toSummary(run))
+      if (FINISHED.includes(run.status)) return Promise.resolve(toSummary(run))
       return new Promise((r) => {
         const list = waiters.get(id) ?? []
-        list.push(() => r(toSummary(store.get(id))))
+        list.push(r)
         waiters.set(id, list)
       })
     },
@@ -340,13 +525,8 @@ export function createRunService(db: DB, options: RunServiceOptions) {
       closing = true
       for (const a of active.values()) a.handle.kill('SIGTERM')
     },
-    /** Deletes a finished run and its folder. */
-    delete(id: number): void {
-      if (active.has(id)) throw new AppError('CONFLICT', `Run ${id} is training; cancel it first.`)
-      store.delete(id)
-      pendingJobs.delete(id)
-      rmSync(runDir(id), { recursive: true, force: true })
-    },
+    /** Deletes a run that is not training (a queued one leaves the queue) and its folder. */
+    delete: remove,
   }
 }
 

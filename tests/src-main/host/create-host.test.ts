@@ -86,6 +86,13 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'run.cancel': [{}, { id: 'x' }],
   'run.evaluate': [{ id: 1, split: 'valid' }, { id: 1, modes: [] }, { id: 1, checkpoint: 'first' }, { id: 1, file: {} }],
   'run.predict': [{ id: 1 }, { id: 1, texts: [] }, { id: 1, texts: [1] }],
+  'run.preview': [{}, { projectId: 1 }, { projectId: 1, config: 'x' }, { projectId: 1, config: {}, backend: 'gpu' }, { projectId: 0, config: {} }],
+  'run.pause': [{}, { id: 0 }, { id: 'x' }],
+  'run.resume': [{}, { id: -1 }, { id: 1, fromStep: 3 }],
+  'run.reorder': [{}, { ids: [] }, { ids: [0] }, { ids: '1,2' }],
+  'run.delete': [{}, { id: 1.5 }],
+  'run.predictions': [{}, { id: 1, split: 'train' }, { id: 1, limit: 0 }, { id: 1, limit: 1000 }, { id: 1, offset: -1 }, { id: 1, onlyErrors: 'yes' }],
+  'run.system': [{ runId: 0 }, { runId: 'x' }, { pid: 1 }],
 }
 
 describe('host boundary', () => {

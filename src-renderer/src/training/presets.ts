@@ -1,0 +1,60 @@
+/**
+ * Recipes that fill the Train view's form. Techniques the trainer cannot run yet (freezing
+ * layers, LoRA, a CRF head) are listed but disabled rather than faked: each says what it will
+ * do and that it comes with the techniques issue. Pure.
+ */
+import { configToDraft, type ConfigDraft } from './config-form'
+
+type Values = Partial<Omit<ConfigDraft, 'extra'>>
+
+/** The form's defaults (the run config's own), without the pass-through fields. */
+function defaults(): Values {
+  const { extra: _extra, ...rest } = configToDraft({})
+  return rest
+}
+
+export interface Preset {
+  id: string
+  title: string
+  blurb: string
+  /** Draft fields the preset sets; absent for techniques that are not available yet. */
+  apply?: Values
+  /** Why it cannot be chosen yet. */
+  unavailable?: string
+}
+
+export const NOT_YET = 'coming with the techniques issue'
+
+export const PRESETS: Preset[] = [
+  {
+    id: 'full',
+    title: 'Full fine-tune',
+    blurb: 'Every weight trains: the Hugging Face run_ner recipe (learning rate 5e-5, 3 epochs, batch 16, 10% warmup, linear decay).',
+    apply: defaults(),
+  },
+  {
+    id: 'quick',
+    title: 'Quick check',
+    blurb: '30 steps with a dev evaluation every 10: checks that the data and the model fit together before a long run.',
+    apply: { ...defaults(), maxSteps: '30', evalEvery: '10' },
+  },
+  {
+    id: 'top-layers',
+    title: 'Top layers only',
+    blurb: 'Freezes the embeddings and lower layers and trains the top layers and the head: faster and lighter on small data.',
+    unavailable: NOT_YET,
+  },
+  { id: 'lora', title: 'LoRA', blurb: 'Trains small low-rank adapters beside frozen weights: a fraction of the memory, checkpoints of a few MB.', unavailable: NOT_YET },
+  {
+    id: 'fgm',
+    title: 'Adversarial (FGM)',
+    blurb: 'Full fine-tune that also trains on word embeddings pushed along the gradient (ε = 1): more robust to noisy spellings, about 2× slower.',
+    apply: { ...defaults(), adversarial: 'fgm', advEpsilon: '1' },
+  },
+  { id: 'crf', title: 'CRF', blurb: 'A conditional random field over the tags: decodes only valid tag sequences, often better boundaries.', unavailable: NOT_YET },
+]
+
+/** The preset whose values the draft holds, if any. */
+export function matchingPreset(draft: ConfigDraft): Preset | undefined {
+  return PRESETS.find((p) => p.apply && Object.entries(p.apply).every(([k, v]) => draft[k as keyof Values] === v))
+}
