@@ -28,6 +28,9 @@ Commands:
   predict <run> --in F --out F [--format F]
                                          predict entities for a file's documents (any format)
   runs list <project>                    the project's runs with status and scores
+  runs compare <run> <run>... [--baseline RUN] [--mode default|strict] [--split test|dev]
+                                         settings that differ, per-type scores and a paired
+                                         bootstrap of each run against the baseline
   serve [--host 127.0.0.1] [--port 5678] [--token TOKEN] [--user NAME=TOKEN ...]
                                          the app in a browser, over HTTP and WebSocket;
                                          --user gives each teammate a token of their own
@@ -75,6 +78,7 @@ const OPTIONS = {
   file: { type: 'string' },
   mode: { type: 'string' },
   in: { type: 'string' },
+  baseline: { type: 'string' },
 } as const
 
 export interface ParsedArgs {
@@ -112,6 +116,7 @@ export interface ParsedArgs {
   file: string | undefined
   mode: string | undefined
   in: string | undefined
+  baseline: string | undefined
 }
 
 function integer(flag: string, v: string | undefined): number | undefined {
@@ -188,6 +193,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     file: v.file,
     mode: v.mode,
     in: v.in,
+    baseline: v.baseline,
   }
 }
 

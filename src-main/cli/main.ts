@@ -14,6 +14,7 @@ import { resolve } from 'node:path'
 import type { ImportProgress, ImportReport } from '../../src-shared/domain/dataset'
 import { SAMPLE_CREDIT } from '../services/sample'
 import { evalCommand, predictCommand, runsListCommand, trainCommand } from './runs'
+import { runsCompareCommand } from './compare'
 
 export interface CliIo {
   stdout: (text: string) => void
@@ -196,7 +197,8 @@ async function dispatch(args: ParsedArgs, host: Host, io: CliIo): Promise<number
     case 'predict':
       return predictCommand(args, host, io, runId(sub, rest, 'predict <run> --in F --out F'))
     case 'runs': {
-      if (sub !== 'list') throw new UsageError(sub ? `unknown runs command "${sub}"` : 'runs needs a command: list')
+      if (sub === 'compare') return runsCompareCommand(args, host, io, rest)
+      if (sub !== 'list') throw new UsageError(sub ? `unknown runs command "${sub}"` : 'runs needs a command: list or compare')
       return runsListCommand(args, host, io, (await findProject(host, one(rest, 'runs list <project>'))).id)
     }
     case 'serve': {

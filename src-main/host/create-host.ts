@@ -19,6 +19,7 @@ import { initBackend, type BackendPreference } from '../engine/backend'
 import { createRunService } from '../services/runs'
 import { evaluateRun, predictWithRun } from '../services/runs/jobs'
 import { previewRun } from '../services/runs/preview'
+import { compareRuns, runDisagreements, runTable } from '../services/runs/compare'
 import type { SpawnTrainer } from '../services/runs/trainer-process'
 import { APP_VERSION } from './version'
 
@@ -182,6 +183,13 @@ export function createHost(options: HostOptions): Host {
     },
     'run.predictions': ({ id, split, offset, limit, onlyErrors }) => runs.predictions(id, split, { offset, limit, onlyErrors }),
     'run.system': ({ runId }) => runs.system(runId),
+    'run.update': ({ id, ...patch }) => runs.update(id, patch),
+    'run.table': ({ projectId }) => {
+      projects.get(projectId)
+      return runTable(db, projectId)
+    },
+    'run.compare': (input) => compareRuns(db, input),
+    'run.disagreements': (input) => runDisagreements(db, input),
   }
 
   let closed = false

@@ -14,7 +14,7 @@ export const NAV_ITEMS: NavItem[] = [
   { key: 'dataset', path: '/dataset', title: 'Dataset', icon: '☰', blurb: 'Import CoNLL, doccano, Label Studio, Prodigy, brat and CLUENER files; splits and statistics.', ready: true },
   { key: 'annotate', path: '/annotate', title: 'Annotate', icon: '✎', blurb: 'Keyboard-first span editing with undo, autosave and conflict handling.', ready: true },
   { key: 'train', path: '/train', title: 'Train', icon: '▶', blurb: 'Fine-tune BERT-family models on your annotations, watch runs live and queue them.', ready: true },
-  { key: 'runs', path: '/runs', title: 'Runs', icon: '≡', blurb: 'Every run with its recipe, data snapshot and metrics.', ready: false },
-  { key: 'compare', path: '/compare', title: 'Compare', icon: '⇆', blurb: 'Config diffs, overlaid curves, per-entity tables and significance tests.', ready: false },
+  { key: 'runs', path: '/runs', title: 'Runs', icon: '≡', blurb: 'Every run with its recipe, data snapshot and metrics: sort, filter, tag, export, pick runs to compare.', ready: true },
+  { key: 'compare', path: '/compare', title: 'Compare', icon: '⇆', blurb: 'Config diffs, overlaid curves, per-entity tables, prediction diffs and significance tests.', ready: true },
   { key: 'models', path: '/models', title: 'Models', icon: '◆', blurb: 'Import pretrained models, export fine-tuned ones, serve predictions.', ready: false },
 ]

@@ -6,6 +6,8 @@ import AnnotateView from './views/AnnotateView.vue'
 import AgreementView from './views/AgreementView.vue'
 import TrainView from './views/TrainView.vue'
 import RunView from './views/RunView.vue'
+import RunsView from './views/RunsView.vue'
+import CompareView from './views/CompareView.vue'
 import { NAV_ITEMS } from './nav'
 
 const routes: RouteRecordRaw[] = [
@@ -21,6 +23,10 @@ const routes: RouteRecordRaw[] = [
   { path: '/train', name: 'train', component: TrainView },
   { path: '/train/:projectId(\\d+)', name: 'train-project', component: TrainView, props: true },
   { path: '/train/:projectId(\\d+)/runs/:runId(\\d+)', name: 'run', component: RunView, props: true },
+  { path: '/runs', name: 'runs', component: RunsView },
+  { path: '/runs/:projectId(\\d+)', name: 'runs-project', component: RunsView, props: true },
+  { path: '/compare', name: 'compare', component: CompareView },
+  { path: '/compare/:projectId(\\d+)', name: 'compare-project', component: CompareView, props: true },
   ...NAV_ITEMS.filter((n) => !n.ready).map((n) => ({ path: n.path, name: n.key, component: ComingSoonView, props: { item: n } })),
   { path: '/:rest(.*)*', redirect: '/projects' },
 ]

@@ -45,9 +45,10 @@ export function configDiff(configs: readonly unknown[], baseline = 0, options: {
 
 export interface TypeScoreRow {
   type: string
+  /** The largest support among the runs (they differ only when the runs saw different test data). */
   support: number
-  /** Per run: precision, recall, f1, or null when the run's report lacks the type. */
-  scores: ({ precision: number; recall: number; f1: number } | null)[]
+  /** Per run: precision, recall, f1 and its own support, or null when the run's report lacks the type. */
+  scores: ({ precision: number; recall: number; f1: number; support: number } | null)[]
   /** f1 minus the baseline's f1 per run (null where either is missing). */
   deltas: (number | null)[]
   /** Index of the run with the highest f1 (first on ties), or -1. */
@@ -63,7 +64,7 @@ export function perTypeTable(reports: readonly (ReportLike | null)[], baseline =
   return types.map((type) => {
     const scores = reports.map((r) => {
       const t = r?.perType.find((x) => x.type === type)
-      return t ? { precision: t.precision, recall: t.recall, f1: t.f1 } : null
+      return t ? { precision: t.precision, recall: t.recall, f1: t.f1, support: t.support } : null
     })
     const support = Math.max(0, ...reports.map((r) => r?.perType.find((x) => x.type === type)?.support ?? 0))
     const base = scores[baseline]
@@ -90,6 +91,8 @@ export interface PairedDocument {
   gold: readonly SpanLike[]
   a: readonly SpanLike[]
   b: readonly SpanLike[]
+  /** B's gold when it differs from A's (the runs trained on different snapshots); default `gold`. */
+  goldB?: readonly SpanLike[]
 }
 
 interface Counts {
@@ -136,7 +139,7 @@ export function pairedBootstrap(docs: readonly PairedDocument[], options: { samp
   const random = seededRandom(options.seed ?? 12345)
   const n = docs.length
   const ca = docs.map((d) => matchCounts(d.gold, d.a))
-  const cb = docs.map((d) => matchCounts(d.gold, d.b))
+  const cb = docs.map((d) => matchCounts(d.goldB ?? d.gold, d.b))
   const sum = (cs: Counts[], idx?: Int32Array): Counts => {
     const t = { tp: 0, fp: 0, fn: 0 }
     const m = idx ? idx.length : cs.length
@@ -191,4 +194,116 @@ export function repeatKey(config: unknown): string {
   const flat = flattenConfig(config)
   flat.delete('seed')
   return JSON.stringify([...flat.entries()].sort(([a], [b]) => (a < b ? -1 : 1)))
+}
+
+/** Runs that are repeats of one config (equal `repeatKey`), as groups of two or more ids, in first-seen order. */
+export function repeatGroups(runs: readonly { id: number; config: unknown }[]): number[][] {
+  const groups = new Map<string, number[]>()
+  for (const r of runs) {
+    const k = repeatKey(r.config)
+    const g = groups.get(k)
+    if (g) g.push(r.id)
+    else groups.set(k, [r.id])
+  }
+  return [...groups.values()].filter((g) => g.length > 1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Span errors (character spans)
+
+export const SPAN_ERROR_KINDS = ['missed', 'spurious', 'wrong-type', 'wrong-boundary', 'wrong-both'] as const
+export type SpanErrorKind = (typeof SPAN_ERROR_KINDS)[number]
+
+export interface SpanPairing {
+  kind: SpanErrorKind | 'exact'
+  gold?: SpanLike
+  pred?: SpanLike
+}
+
+export interface SpanError extends SpanPairing {
+  kind: SpanErrorKind
+}
+
+const byPosition = (a: SpanLike, b: SpanLike): number => a.start - b.start || a.end - b.end || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0)
+
+/**
+ * ner-eval's `classifyErrors` pairing on character spans `[start, end)` instead of token
+ * entities: one-to-one pairs of gold and predicted spans sharing at least one character, taken
+ * greedily by characters in common (largest first; ties to the earliest gold, then the earliest
+ * prediction). Unlike the token version it accepts overlapping spans within one side (nested
+ * gold annotations). Duplicate spans count once. Result in document order, gold-bearing records
+ * first on ties.
+ */
+export function pairSpans(gold: readonly SpanLike[], pred: readonly SpanLike[]): SpanPairing[] {
+  const dedupe = (xs: readonly SpanLike[]): SpanLike[] => [...new Map(xs.map((x) => [key(x), x])).values()].sort(byPosition)
+  const g = dedupe(gold)
+  const p = dedupe(pred)
+  const cands: [overlap: number, gi: number, pi: number][] = []
+  for (const [gi, gs] of g.entries()) {
+    for (const [pi, ps] of p.entries()) {
+      if (ps.start >= gs.end) break
+      const overlap = Math.min(gs.end, ps.end) - Math.max(gs.start, ps.start)
+      if (overlap > 0) cands.push([overlap, gi, pi])
+    }
+  }
+  cands.sort((a, b) => b[0] - a[0] || a[1] - b[1] || a[2] - b[2])
+  const gMate = new Array<number>(g.length).fill(-1)
+  const pMate = new Array<number>(p.length).fill(-1)
+  for (const [, gi, pi] of cands) {
+    if (gMate[gi] === -1 && pMate[pi] === -1) {
+      gMate[gi] = pi
+      pMate[pi] = gi
+    }
+  }
+  const out: { at: number; rec: SpanPairing }[] = []
+  gMate.forEach((pi, gi) => {
+    const gs = g[gi]!
+    if (pi === -1) return void out.push({ at: gs.start, rec: { kind: 'missed', gold: gs } })
+    const ps = p[pi]!
+    const sameSpan = gs.start === ps.start && gs.end === ps.end
+    const sameType = gs.label === ps.label
+    const kind = sameSpan ? (sameType ? 'exact' : 'wrong-type') : sameType ? 'wrong-boundary' : 'wrong-both'
+    out.push({ at: Math.min(gs.start, ps.start), rec: { kind, gold: gs, pred: ps } })
+  })
+  pMate.forEach((gi, pi) => {
+    if (gi === -1) out.push({ at: p[pi]!.start, rec: { kind: 'spurious', pred: p[pi]! } })
+  })
+  return out.sort((a, b) => a.at - b.at || (a.rec.gold ? 0 : 1) - (b.rec.gold ? 0 : 1)).map((x) => x.rec)
+}
+
+/** Every disagreement of `pred` with `gold` (character spans), classified as ner-eval's `classifyErrors` does for tokens. */
+export function classifySpanErrors(gold: readonly SpanLike[], pred: readonly SpanLike[]): SpanError[] {
+  return pairSpans(gold, pred).filter((r): r is SpanError => r.kind !== 'exact')
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where runs disagree
+
+export interface RunDocumentErrors {
+  /** The run's errors on the document; `shared` when every run made exactly the same error. */
+  errors: (SpanError & { shared: boolean })[]
+}
+
+export interface DocumentDisagreement {
+  /** The runs' predicted span sets are not all equal (equivalently: some error is not shared by every run). */
+  disagree: boolean
+  runs: RunDocumentErrors[]
+}
+
+const errorKey = (e: SpanError): string => `${e.kind}|${e.gold ? key(e.gold) : ''}|${e.pred ? key(e.pred) : ''}`
+
+/** How the runs' predictions on one document differ, against its gold spans. */
+export function documentDisagreement(gold: readonly SpanLike[], preds: readonly (readonly SpanLike[])[]): DocumentDisagreement {
+  const perRun = preds.map((p) => classifySpanErrors(gold, p))
+  const tally = new Map<string, number>()
+  for (const errs of perRun) for (const k of new Set(errs.map(errorKey))) tally.set(k, (tally.get(k) ?? 0) + 1)
+  const runs = perRun.map((errs) => ({ errors: errs.map((e) => ({ ...e, shared: tally.get(errorKey(e)) === preds.length })) }))
+  return { disagree: runs.some((r) => r.errors.some((e) => !e.shared)), runs }
+}
+
+/** Whether a document's disagreement involves an error of `kind` and an entity of `type` (either may be left open) that not every run shares. */
+export function disagreementMatches(d: DocumentDisagreement, filter: { kind?: SpanErrorKind | undefined; type?: string | undefined }): boolean {
+  return d.runs.some((r) =>
+    r.errors.some((e) => !e.shared && (filter.kind === undefined || e.kind === filter.kind) && (filter.type === undefined || e.gold?.label === filter.type || e.pred?.label === filter.type)),
+  )
 }

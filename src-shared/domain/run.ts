@@ -294,3 +294,14 @@ export const SystemSample = z.strictObject({
   }),
 })
 export type SystemSample = z.infer<typeof SystemSample>
+
+// ---------------------------------------------------------------------------------------------
+// What the user edits on a run
+
+export const RunUpdate = z.strictObject({
+  id: RunId,
+  name: z.string().trim().min(1, 'the run name is empty').max(200).optional(),
+  /** The whole tag list (replaces the old one); each tag trimmed, duplicates dropped. */
+  tags: z.array(z.string().trim().min(1, 'a tag is empty').max(50)).max(20).optional(),
+  notes: z.string().max(10_000).optional(),
+})

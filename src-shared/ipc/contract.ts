@@ -34,8 +34,10 @@ import {
   RunReorder,
   RunStart,
   RunSummary,
+  RunUpdate,
   SystemSample,
 } from '../domain/run'
+import { RunCompareInput, RunComparison, RunDisagreementsInput, RunDisagreementsPage, RunTableInput, RunTableRow } from '../domain/run-compare'
 import { AgreementReport, AnnotationChange, AnnotationRecord, AnnotationSave, Dictionary, DictionarySet, DocumentDetail, LabelAllInput, LabelAllResult, UndoBulkResult } from '../domain/annotation'
 
 export const BackendInfo = z.strictObject({
@@ -131,6 +133,14 @@ export const invokes = {
   'run.predictions': { input: RunPredictionsInput, output: RunPredictionsPage },
   /** CPU and memory of the machine, the host and the training process, and the GPUs (nvidia-smi), sampled now. */
   'run.system': { input: z.strictObject({ runId: RunId.optional() }), output: SystemSample },
+  /** Rename a run, replace its tags or its notes (the other fields stay). */
+  'run.update': { input: RunUpdate, output: RunSummary },
+  /** The project's runs with recipe, model, snapshot, test scores, duration and backend: the Runs table. */
+  'run.table': { input: RunTableInput, output: z.array(RunTableRow) },
+  /** 2 to 8 runs against a baseline: config diff, per-type scores in a seqeval mode, paired bootstrap of each run vs the baseline, snapshots, repeats. */
+  'run.compare': { input: RunCompareInput, output: RunComparison },
+  /** A page of the documents where the runs' predictions differ, with gold, each run's spans and errors; filterable by type and error kind. */
+  'run.disagreements': { input: RunDisagreementsInput, output: RunDisagreementsPage },
 } as const
 
 export const ProjectChange = z.strictObject({

@@ -459,6 +459,18 @@ export function createRunService(db: DB, options: RunServiceOptions) {
     pause,
     resume,
     reorder,
+    /** What the user edits on a run: its name, tags (the whole list) and notes; other windows hear of it. */
+    update(id: number, patch: { name?: string | undefined; tags?: string[] | undefined; notes?: string | undefined }): RunSummary {
+      store.get(id)
+      repo.updateRunInfo(db, id, {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.tags !== undefined ? { tags: [...new Set(patch.tags)] } : {}),
+        ...(patch.notes !== undefined ? { notes: patch.notes } : {}),
+      })
+      const after = store.get(id)
+      options.emitChange({ runId: id, projectId: after.projectId, status: after.status })
+      return toSummary(after)
+    },
     /** Every queued run, of every project, in the order they will train. */
     queue: (): RunSummary[] => repo.queuedRuns(db).map(toSummary),
     /** A page of the run's stored predictions on a split. */

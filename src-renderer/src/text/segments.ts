@@ -4,6 +4,8 @@ export interface ShownSpan {
   end: number
   label: string
   color: string
+  /** Drawn as an error (a prediction that does not match gold exactly, or a gold entity no prediction matched). */
+  wrong?: boolean
 }
 
 export interface Segment {

@@ -93,6 +93,10 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'run.delete': [{}, { id: 1.5 }],
   'run.predictions': [{}, { id: 1, split: 'train' }, { id: 1, limit: 0 }, { id: 1, limit: 1000 }, { id: 1, offset: -1 }, { id: 1, onlyErrors: 'yes' }],
   'run.system': [{ runId: 0 }, { runId: 'x' }, { pid: 1 }],
+  'run.update': [{}, { id: 0 }, { id: 1, name: '  ' }, { id: 1, tags: [''] }, { id: 1, tags: 'a,b' }, { id: 1, notes: 3 }, { id: 1, status: 'completed' }, { id: 1, tags: Array.from({ length: 21 }, (_, i) => `t${i}`) }],
+  'run.table': [{}, { projectId: 'x' }, { projectId: 0 }, { projectId: 1, status: 'done' }],
+  'run.compare': [{}, { ids: [1] }, { ids: [1, 1] }, { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, { ids: [1, 2], mode: 'lenient' }, { ids: [1, 2], split: 'train' }, { ids: [1, 2], samples: 5 }, { ids: [1, 2], baseline: 'x' }, { ids: ['1', '2'] }],
+  'run.disagreements': [{}, { ids: [1] }, { ids: [1, 2], kind: 'wrong' }, { ids: [1, 2], limit: 0 }, { ids: [1, 2], limit: 101 }, { ids: [1, 2], offset: -1 }, { ids: [1, 2], type: '' }, { ids: [1, 2], split: 'train' }],
 }
 
 describe('host boundary', () => {
