@@ -68,7 +68,7 @@ export async function runTrainJob(job: TrainJob, send: Send, control: Control & 
   let starting
   if (resuming) {
     const { tokenizer } = loadBertTokenizer(lastDir)
-    starting = { model: loadTokenClassifier(lastDir, { labels: [...tagSet.tags] }).model, tokenizer, notes: [`Resuming from ${lastDir}`], description: 'resume' }
+    starting = { model: loadTokenClassifier(lastDir, { labels: [...tagSet.tags], peft: 'trainable' }).model, tokenizer, notes: [`Resuming from ${lastDir}`], description: 'resume' }
   } else {
     starting = loadStartingModel(job.model, [...tagSet.tags], config.seed)
   }

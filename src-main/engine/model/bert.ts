@@ -8,7 +8,10 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BertConfig } from './bert-config'
-import { activation, dropout, layerNorm, linear } from '../ops/layers'
+import { activation, dropout, gatherRows, layerNorm, linear } from '../ops/layers'
+import { selfAttention } from '../ops/attention'
+import { loraDelta, loraQkv, type LoraSettings } from '../peft/lora'
+import { applyAdapter } from '../peft/adapters'
 
 /** A model's trainable state: variables by internal name (see the module comment). */
 export type ParamMap = Map<string, tf.Variable>
@@ -16,6 +19,8 @@ export type ParamMap = Map<string, tf.Variable>
 export interface BertModel {
   config: BertConfig
   params: ParamMap
+  /** Set when the params hold LoRA updates (peft/lora.ts); adapters are found by their names. */
+  lora?: LoraSettings
 }
 
 export interface BertInputs {
@@ -126,13 +131,13 @@ export function bertEmbeddings(model: BertModel, inputs: BertInputs, options: Fo
   }
   const H = config.hidden_size
   const ids = inputs.inputIds.reshape([B * S])
-  let words: tf.Tensor = tf.gather(param(params, 'embeddings.word_embeddings.weight'), ids)
+  let words: tf.Tensor = gatherRows(param(params, 'embeddings.word_embeddings.weight'), ids)
   if (options.wordEmbeddingHook) words = options.wordEmbeddingHook(words.reshape([B, S, H])).reshape([B * S, H])
   if (options.wordEmbeddingDelta) words = tf.add(words, options.wordEmbeddingDelta.reshape([B * S, H]))
   const positions = param(params, 'embeddings.position_embeddings.weight').slice([0, 0], [S, H])
   const typeTable = param(params, 'embeddings.token_type_embeddings.weight')
   const types = inputs.tokenTypeIds
-    ? tf.gather(typeTable, inputs.tokenTypeIds.reshape([B * S]))
+    ? gatherRows(typeTable, inputs.tokenTypeIds.reshape([B * S]))
     : typeTable.slice([0, 0], [1, H])
   let x = tf.add(tf.add(words.reshape([B, S, H]), positions), types.reshape(inputs.tokenTypeIds ? [B, S, H] : [1, 1, H]))
   x = layerNorm(x, param(params, 'embeddings.LayerNorm.weight') as tf.Tensor1D, param(params, 'embeddings.LayerNorm.bias') as tf.Tensor1D, config.layer_norm_eps)
@@ -143,31 +148,33 @@ export function bertEmbeddings(model: BertModel, inputs: BertInputs, options: Fo
 /** One post-LN encoder layer over x [batch*seq, hidden]. */
 export function bertLayer(model: BertModel, i: number, x: tf.Tensor2D, bias: tf.Tensor4D, B: number, S: number, options: ForwardOptions): tf.Tensor2D {
   const { params, config } = model
-  const H = config.hidden_size
   const NH = config.num_attention_heads
-  const dh = H / NH
   const p = layerPrefix(i)
   const w = (n: string): tf.Tensor2D => param(params, `${p}.${n}.weight`) as tf.Tensor2D
   const b = (n: string): tf.Tensor1D => param(params, `${p}.${n}.bias`) as tf.Tensor1D
   const train = options.training
   const seed = (k: number): number | undefined => siteSeed(options.seed, 100 + i * 10 + k)
 
-  const qkv = linear(x, w('attention.self.qkv'), b('attention.self.qkv')) as tf.Tensor2D
-  // Split then a 4-D transpose each: a 5-D transpose of [B,S,3,NH,dh] is 50-90 ms on wasm.
-  const [q, k, v] = tf.split(qkv, 3, 1).map((t) => t.reshape([B, S, NH, dh]).transpose([0, 2, 1, 3])) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D]
-  let scores: tf.Tensor = tf.matMul(tf.mul(q, 1 / Math.sqrt(dh)), k, false, true)
-  scores = tf.add(scores, bias)
-  let probs = tf.softmax(scores)
-  if (train) probs = dropout(probs, config.attention_probs_dropout_prob, seed(1))
-  const context = tf.matMul(probs as tf.Tensor4D, v).transpose([0, 2, 1, 3]).reshape([B * S, H])
-  let attn = linear(context, w('attention.output.dense'), b('attention.output.dense'))
+  // LoRA updates (peft/lora.ts) and adapters (peft/adapters.ts) are no-ops unless the params hold them.
+  const lora = model.lora
+  const loraSeed = (k: number): number | undefined => (train ? seed(k) : undefined)
+  const withLora = (y: tf.Tensor, site: string, input: tf.Tensor2D, k: number): tf.Tensor => {
+    const d = loraDelta(params, `${p}.${site}`, input, lora, loraSeed(k))
+    return d ? tf.add(y, d) : y
+  }
+  let qkv = linear(x, w('attention.self.qkv'), b('attention.self.qkv')) as tf.Tensor2D
+  qkv = loraQkv(params, p, x, qkv, lora, loraSeed(4))
+  const context = selfAttention(qkv, bias, { batch: B, seq: S, heads: NH }, train ? config.attention_probs_dropout_prob : 0, seed(1))
+  let attn = withLora(linear(context, w('attention.output.dense'), b('attention.output.dense')), 'attention.output.dense', context, 7)
   if (train) attn = dropout(attn, config.hidden_dropout_prob, seed(2))
+  attn = applyAdapter(params, `${p}.attention.output`, attn)
   const h1 = layerNorm(tf.add(attn, x), param(params, `${p}.attention.output.LayerNorm.weight`) as tf.Tensor1D, param(params, `${p}.attention.output.LayerNorm.bias`) as tf.Tensor1D, config.layer_norm_eps) as tf.Tensor2D
 
   const act = activation(config.hidden_act)
-  const inter = act(linear(h1, w('intermediate.dense'), b('intermediate.dense')))
-  let out = linear(inter, w('output.dense'), b('output.dense'))
+  const inter = act(withLora(linear(h1, w('intermediate.dense'), b('intermediate.dense')), 'intermediate.dense', h1, 8)) as tf.Tensor2D
+  let out = withLora(linear(inter, w('output.dense'), b('output.dense')), 'output.dense', inter, 9)
   if (train) out = dropout(out, config.hidden_dropout_prob, seed(3))
+  out = applyAdapter(params, `${p}.output`, out)
   return layerNorm(tf.add(out, h1), param(params, `${p}.output.LayerNorm.weight`) as tf.Tensor1D, param(params, `${p}.output.LayerNorm.bias`) as tf.Tensor1D, config.layer_norm_eps) as tf.Tensor2D
 }
 

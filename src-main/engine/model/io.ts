@@ -4,10 +4,11 @@
  * BertForTokenClassification's names, so a saved folder loads in transformers unchanged and a
  * transformers folder loads here.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { variableFrom } from '../ops/variables'
+import { mergeLora, type LoraSettings } from '../peft/lora'
 import { parseBertConfig, type BertConfig } from './bert-config'
 import { initBertParams, type ParamMap } from './bert'
 import { bertFromHuggingFace, bertToHuggingFace, transpose2d, type HostTensor } from './convert'
@@ -17,7 +18,23 @@ import { CLASSIFIER_BIAS, CLASSIFIER_WEIGHT, initClassifierHead, type TokenClass
 import type { BertTokenizer } from '../tokenizer'
 import type { BertTokenizerOptions } from '../tokenizer'
 
+/** Where PEFT weights live beside model.safetensors (which always holds the merged, transformers-ready model). */
+export const PEFT_WEIGHTS = 'peft.safetensors'
+export const PEFT_CONFIG = 'peft_config.json'
+
+export interface PeftFileConfig {
+  method: 'lora' | 'adapter'
+  lora?: LoraSettings & { targets: string[] }
+  adapterSize?: number
+}
+
 export interface LoadOptions {
+  /**
+   * 'merged' (default): LoRA updates as merged into model.safetensors, for prediction.
+   * 'trainable': LoRA restored as separate A/B variables over the unmerged base weights, to resume training.
+   * Adapters are always restored (they cannot be merged).
+   */
+  peft?: 'merged' | 'trainable'
   /**
    * The tags to train. When given and different from the checkpoint's id2label, the
    * checkpoint's head (if any) is left out and a fresh one is initialised.
@@ -89,7 +106,37 @@ export function loadTokenClassifier(dir: string, options: LoadOptions = {}): Loa
     if (w !== undefined) notes.push(`The checkpoint's classifier (${stored?.length ?? w.shape[0]} tags) does not match the ${labels.length} tags to train; a new head is initialised.`)
     initClassifierHead(params, config.hidden_size, labels.length, config.initializer_range, options.seed ?? 0)
   }
-  return { model: { config: withLabels(config, labels), params, labels }, folder, headLoaded, notes }
+  const model: TokenClassifier = { config: withLabels(config, labels), params, labels }
+  restorePeft(dir, model, options.peft ?? 'merged', notes)
+  return { model, folder, headLoaded, notes }
+}
+
+/** Adds the folder's adapters (always) and LoRA (unmerged, when trainable) to `model`. */
+function restorePeft(dir: string, model: TokenClassifier, mode: 'merged' | 'trainable', notes: string[]): void {
+  const weightsPath = join(dir, PEFT_WEIGHTS)
+  if (!existsSync(weightsPath) || !existsSync(join(dir, PEFT_CONFIG))) return
+  const peft = JSON.parse(readFileSync(join(dir, PEFT_CONFIG), 'utf8')) as PeftFileConfig
+  const tensors = parseSafetensors(new Uint8Array(readFileSync(weightsPath)), weightsPath)
+  if (peft.method === 'adapter') {
+    for (const [name, t] of tensors) if (name.includes('.adapter.')) model.params.set(name, variableFrom(tf.tensor(t.data, t.shape, 'float32')))
+    notes.push(`Adapters (bottleneck ${peft.adapterSize}) restored from ${PEFT_WEIGHTS}.`)
+    return
+  }
+  if (mode !== 'trainable' || !peft.lora) return
+  // Unmerge: W = W' - (alpha/r)·A·B, then keep A and B as variables.
+  const lora = new Map<string, HostTensor>()
+  for (const [name, t] of tensors) if (name.includes('.lora_')) lora.set(name, t)
+  const merged = readParams(model.params)
+  const negated = new Map<string, HostTensor>([...merged])
+  for (const [name, t] of lora) negated.set(name, name.endsWith('.lora_A') ? { shape: t.shape, data: t.data.map((x) => -x) } : t)
+  const base = mergeLora(negated, peft.lora)
+  for (const [name, t] of base) {
+    const v = model.params.get(name)
+    if (v && name.endsWith('.weight')) tf.tidy(() => v.assign(tf.tensor(t.data, t.shape, 'float32')))
+  }
+  for (const [name, t] of lora) model.params.set(name, variableFrom(tf.tensor(t.data, t.shape, 'float32')))
+  ;(model as TokenClassifier & { lora?: LoraSettings }).lora = { rank: peft.lora.rank, alpha: peft.lora.alpha, dropout: peft.lora.dropout }
+  notes.push(`LoRA (rank ${peft.lora.rank}) restored for training from ${PEFT_WEIGHTS}.`)
 }
 
 /** The variables' current values on the host. */
@@ -149,8 +196,21 @@ export function saveTokenClassifier(model: TokenClassifier, dir: string, options
   mkdirSync(dir, { recursive: true })
   const config = { ...withLabels(model.config, model.labels), model_type: 'bert', torch_dtype: 'float32' }
   writeAtomic(join(dir, MODEL_FILES.config), `${JSON.stringify(config, null, 2)}\n`)
-  const tensors = huggingFaceTensors(model, options.params)
+  const values = options.params ?? readParams(model.params)
+  const lora = (model as TokenClassifier & { lora?: LoraSettings }).lora
+  const peftTensors = new Map<string, HostTensor>()
+  for (const [name, t] of values) if (name.includes('.lora_') || name.includes('.adapter.')) peftTensors.set(name, t)
+  // model.safetensors is always what transformers can load: LoRA merged in.
+  const tensors = huggingFaceTensors(model, lora && peftTensors.size > 0 ? mergeLora(values, lora) : values)
   writeAtomic(join(dir, MODEL_FILES.safetensors), writeSafetensors(tensors, { format: 'pt', ...options.metadata }))
+  if (peftTensors.size > 0) {
+    const adapter = [...peftTensors.keys()].find((n) => n.endsWith('.adapter.down.bias'))
+    const peft: PeftFileConfig = lora
+      ? { method: 'lora', lora: { ...lora, targets: [...new Set([...peftTensors.keys()].map((n) => n.replace(/^encoder\.layer\.\d+\./, '').replace(/\.lora_[AB]$/, '')))] } }
+      : { method: 'adapter', adapterSize: adapter ? peftTensors.get(adapter)!.shape[0] : undefined }
+    writeAtomic(join(dir, PEFT_WEIGHTS), writeSafetensors(peftTensors, { format: 'tagtune' }))
+    writeAtomic(join(dir, PEFT_CONFIG), `${JSON.stringify(peft, null, 2)}\n`)
+  }
   const vocab = options.tokenizer.vocab.idToToken.map((t, i) => t ?? `[unused_id_${i}]`)
   writeAtomic(join(dir, MODEL_FILES.vocabTxt), `${vocab.join('\n')}\n`)
   writeAtomic(join(dir, 'tokenizer_config.json'), `${JSON.stringify(tokenizerConfigJson(options.tokenizer.options), null, 2)}\n`)

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { variableFrom } from '../ops/variables'
+import { ADAMW, SUM_SQUARES, type AdamWAttrs } from '../ops/wasm-kernels'
 
 export interface AdamWOptions {
   beta1?: number
@@ -62,17 +63,28 @@ export class AdamW {
     const bc2 = 1 - this.beta2 ** t
     const stepSize = lr / bc1
     const invSqrtBc2 = 1 / Math.sqrt(bc2)
+    const fused = tf.getKernel(ADAMW, tf.getBackend()) !== undefined
     for (const [name, g] of grads) {
       const p = params.get(name)
       if (!p) continue
       const m = this.moment(this.m, name, p)
       const v = this.moment(this.v, name, p)
+      const decay = this.weightDecay > 0 && !this.noDecay(name) ? 1 - lr * this.weightDecay : 1
+      if (fused) {
+        // One pass over memory (wasm SIMD) instead of about 14 tf ops; the same float32 arithmetic.
+        const attrs: AdamWAttrs = { beta1: this.beta1, beta2: this.beta2, stepSize, invSqrtBc2, epsilon: this.epsilon, decay }
+        const out = tf.engine().runKernel(ADAMW, { p, g, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]
+        p.assign(out[0]!)
+        m.assign(out[1]!)
+        v.assign(out[2]!)
+        tf.dispose(out)
+        continue
+      }
       tf.tidy(() => {
         const mNew = tf.add(tf.mul(m, this.beta1), tf.mul(g, 1 - this.beta1))
         const vNew = tf.add(tf.mul(v, this.beta2), tf.mul(tf.square(g), 1 - this.beta2))
         m.assign(mNew)
         v.assign(vNew)
-        const decay = this.weightDecay > 0 && !this.noDecay(name) ? 1 - lr * this.weightDecay : 1
         const base = decay === 1 ? p : tf.mul(p, decay)
         const update = tf.div(tf.mul(mNew, stepSize), tf.add(tf.mul(tf.sqrt(vNew), invSqrtBc2), this.epsilon))
         p.assign(tf.sub(base, update))
@@ -118,7 +130,12 @@ export class AdamW {
  */
 export function clipByGlobalNorm(grads: Map<string, tf.Tensor>, maxNorm: number): { norm: number; grads: Map<string, tf.Tensor> } {
   const normT = tf.tidy(() => {
-    const squares = [...grads.values()].map((g) => tf.sum(tf.square(g)))
+    const all = [...grads.values()]
+    if (all.length > 0 && all.every((g) => g.dtype === 'float32') && tf.getKernel(SUM_SQUARES, tf.getBackend())) {
+      // wasm: one SIMD pass per tensor, summed in float64, instead of two tf ops per tensor.
+      return tf.sqrt(tf.engine().runKernel(SUM_SQUARES, Object.fromEntries(all.map((g, i) => [String(i), g])), {}) as tf.Scalar)
+    }
+    const squares = all.map((g) => tf.sum(tf.square(g)))
     return tf.sqrt(squares.length === 0 ? tf.scalar(0) : tf.addN(squares))
   })
   const norm = normT.dataSync()[0]!
