@@ -61,8 +61,8 @@ export const Peft = z.discriminatedUnion('method', [
     method: z.literal('freeze'),
     /** Freeze the embeddings (word, position, token type, their LayerNorm). */
     embeddings: z.boolean().default(true),
-    /** Freeze the bottom k encoder layers. */
-    layers: z.number().int().min(0).default(0),
+    /** Freeze the bottom k encoder layers; a negative k freezes all but the top |k|. */
+    layers: z.number().int().default(0),
   }),
   z.strictObject({ method: z.literal('bitfit') }),
   z.strictObject({

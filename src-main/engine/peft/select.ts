@@ -15,8 +15,10 @@ export function trainableNames(params: ParamMap, peft: Peft | null, numLayers: n
   if (!peft) return names.filter((n) => !isLoraParam(n) && !isAdapterParam(n))
   switch (peft.method) {
     case 'freeze': {
-      if (peft.layers > numLayers) throw new Error(`peft.layers is ${peft.layers} but the model has ${numLayers} layers`)
-      const frozenLayers = Array.from({ length: peft.layers }, (_, i) => `${layerPrefix(i)}.`)
+      // A negative count keeps that many top layers trainable and freezes the rest.
+      const count = peft.layers < 0 ? Math.max(0, numLayers + peft.layers) : peft.layers
+      if (count > numLayers) throw new Error(`peft.layers is ${peft.layers} but the model has ${numLayers} layers`)
+      const frozenLayers = Array.from({ length: count }, (_, i) => `${layerPrefix(i)}.`)
       return names.filter((n) => !(peft.embeddings && n.startsWith('embeddings.')) && !frozenLayers.some((p) => n.startsWith(p)))
     }
     case 'bitfit':

@@ -9,6 +9,7 @@ import type { InvokeInput } from '@shared/ipc/contract'
 import type { RunPreview, RunSummary } from '@shared/domain/run'
 import { useApi } from '../api/client'
 import { configToDraft, defaultModelDraft, draftToConfig, modelToDraft, validateConfig, type ConfigDraft, type ModelDraft } from '../training/config-form'
+import { PRESET_EXTRA_KEYS } from '../training/presets'
 
 export type BackendChoice = NonNullable<InvokeInput<'run.start'>['backend']>
 
@@ -126,8 +127,9 @@ export const useTrainStore = defineStore('train', () => {
     }
   }
 
-  function applyPreset(id: string, values: Partial<Omit<ConfigDraft, 'extra'>>): void {
-    draft.value = { ...draft.value, ...values }
+  function applyPreset(id: string, values: Partial<Omit<ConfigDraft, 'extra'>>, extra: Record<string, unknown> = {}): void {
+    const kept = Object.fromEntries(Object.entries(draft.value.extra).filter(([k]) => !(PRESET_EXTRA_KEYS as readonly string[]).includes(k)))
+    draft.value = { ...draft.value, ...values, extra: { ...kept, ...extra } }
     preset.value = id
   }
 

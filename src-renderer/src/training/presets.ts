@@ -1,7 +1,7 @@
 /**
- * Recipes that fill the Train view's form. Techniques the trainer cannot run yet (freezing
- * layers, LoRA, a CRF head) are listed but disabled rather than faked: each says what it will
- * do and that it comes with the techniques issue. Pure.
+ * Recipes that fill the Train view's form. Techniques the trainer cannot run yet (a CRF head)
+ * are listed but disabled rather than faked: each says what it will do and that it comes with
+ * the techniques issue. Pure.
  */
 import { configToDraft, type ConfigDraft } from './config-form'
 
@@ -19,6 +19,8 @@ export interface Preset {
   blurb: string
   /** Draft fields the preset sets; absent for techniques that are not available yet. */
   apply?: Values
+  /** Config fields without a form input that the preset sets (e.g. peft); other presets clear them. */
+  extra?: Record<string, unknown>
   /** Why it cannot be chosen yet. */
   unavailable?: string
 }
@@ -41,10 +43,17 @@ export const PRESETS: Preset[] = [
   {
     id: 'top-layers',
     title: 'Top layers only',
-    blurb: 'Freezes the embeddings and lower layers and trains the top layers and the head: faster and lighter on small data.',
-    unavailable: NOT_YET,
+    blurb: 'Freezes the embeddings and all but the top 2 layers and trains those and the head: faster and lighter on small data.',
+    apply: { ...defaults(), learningRate: '1e-4' },
+    extra: { peft: { method: 'freeze', embeddings: true, layers: -2 } },
   },
-  { id: 'lora', title: 'LoRA', blurb: 'Trains small low-rank adapters beside frozen weights: a fraction of the memory, checkpoints of a few MB.', unavailable: NOT_YET },
+  {
+    id: 'lora',
+    title: 'LoRA',
+    blurb: 'Trains small low-rank updates (rank 8) of the query and value projections beside frozen weights; merged into the model when saved.',
+    apply: { ...defaults(), learningRate: '5e-4' },
+    extra: { peft: { method: 'lora', rank: 8, alpha: 16, dropout: 0.1, targets: ['query', 'value'] } },
+  },
   {
     id: 'fgm',
     title: 'Adversarial (FGM)',
@@ -54,7 +63,15 @@ export const PRESETS: Preset[] = [
   { id: 'crf', title: 'CRF', blurb: 'A conditional random field over the tags: decodes only valid tag sequences, often better boundaries.', unavailable: NOT_YET },
 ]
 
+/** Config fields presets own outside the form: a preset without them clears them. */
+export const PRESET_EXTRA_KEYS = ['peft'] as const
+
 /** The preset whose values the draft holds, if any. */
 export function matchingPreset(draft: ConfigDraft): Preset | undefined {
-  return PRESETS.find((p) => p.apply && Object.entries(p.apply).every(([k, v]) => draft[k as keyof Values] === v))
+  return PRESETS.find(
+    (p) =>
+      p.apply &&
+      Object.entries(p.apply).every(([k, v]) => draft[k as keyof Values] === v) &&
+      PRESET_EXTRA_KEYS.every((k) => JSON.stringify(p.extra?.[k]) === JSON.stringify(draft.extra[k])),
+  )
 }

@@ -84,16 +84,15 @@ describe('the Train form over RunConfig', () => {
 describe('recipes', () => {
   it('fill the form with valid configs, and the techniques not built yet are disabled, not faked', () => {
     for (const p of PRESETS.filter((x) => x.apply)) {
-      const draft = { ...configToDraft({}), ...p.apply }
+      const draft = { ...configToDraft({}), ...p.apply, extra: { ...(p.extra ?? {}) } }
       expect(validateConfig(draftToConfig(folder, draft)), p.id).toEqual({})
       expect(matchingPreset(draft)?.id).toBe(p.id)
     }
     expect(PRESETS.filter((p) => !p.apply).map((p) => [p.title, p.unavailable])).toEqual([
-      ['Top layers only', NOT_YET],
-      ['LoRA', NOT_YET],
       ['CRF', NOT_YET],
     ])
     expect(draftToConfig(folder, { ...configToDraft({}), ...PRESETS.find((p) => p.id === 'fgm')!.apply })).toMatchObject({ adversarial: { method: 'fgm', epsilon: 1 } })
     expect(matchingPreset({ ...configToDraft({}), learningRate: '1e-4' })).toBeUndefined()
+    expect(draftToConfig(folder, { ...configToDraft({}), ...PRESETS.find((p) => p.id === 'lora')!.apply, extra: PRESETS.find((p) => p.id === 'lora')!.extra! })).toMatchObject({ peft: { method: 'lora', rank: 8 } })
   })
 })
