@@ -23,7 +23,11 @@ Commands:
   train <project> --config run.json [--model DIR | --scratch] [--name NAME]
                                          fine-tune on the project's done documents; prints a
                                          progress bar, then the dev and test reports
+  pretrain <project> --config pretrain.json [--file F] [--out DIR]
+                                         masked-language-model pretraining on the project's
+                                         text (or a file); fine-tune the result with --model
   eval <run> [--split test | --file F [--format F]] [--mode default|strict|both]
+             [--robustness [--epsilon 0.5,1] [--noise 0.05]]
                                          entity-level report (seqeval) of a run's best model
   predict <run> --in F --out F [--format F]
                                          predict entities for a file's documents (any format)
@@ -79,6 +83,9 @@ const OPTIONS = {
   mode: { type: 'string' },
   in: { type: 'string' },
   baseline: { type: 'string' },
+  robustness: { type: 'boolean', default: false },
+  epsilon: { type: 'string' },
+  noise: { type: 'string' },
 } as const
 
 export interface ParsedArgs {
@@ -117,12 +124,22 @@ export interface ParsedArgs {
   mode: string | undefined
   in: string | undefined
   baseline: string | undefined
+  robustness: boolean
+  epsilons: number[] | undefined
+  noise: number | undefined
 }
 
 function integer(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined
   const n = Number(v)
   if (!Number.isInteger(n)) throw new UsageError(`${flag} must be a whole number, not "${v}"`)
+  return n
+}
+
+function fraction(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined
+  const n = Number(v)
+  if (!(n >= 0 && n <= 0.5)) throw new UsageError(`${flag} is a per-character probability from 0 to 0.5 (not "${v}")`)
   return n
 }
 
@@ -194,6 +211,16 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     mode: v.mode,
     in: v.in,
     baseline: v.baseline,
+    robustness: v.robustness ?? false,
+    epsilons:
+      v.epsilon === undefined
+        ? undefined
+        : v.epsilon.split(',').map((x) => {
+            const n = Number(x.trim())
+            if (!(n > 0)) throw new UsageError(`--epsilon takes positive numbers separated by commas, such as 0.5,1 (not "${v.epsilon}")`)
+            return n
+          }),
+    noise: fraction('--noise', v.noise),
   }
 }
 

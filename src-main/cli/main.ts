@@ -13,7 +13,7 @@ import { formatError, formatImportReport, formatInfo, formatProject, formatProje
 import { resolve } from 'node:path'
 import type { ImportProgress, ImportReport } from '../../src-shared/domain/dataset'
 import { SAMPLE_CREDIT } from '../services/sample'
-import { evalCommand, predictCommand, runsListCommand, trainCommand } from './runs'
+import { evalCommand, predictCommand, pretrainCommand, runsListCommand, trainCommand } from './runs'
 import { runsCompareCommand } from './compare'
 
 export interface CliIo {
@@ -192,6 +192,8 @@ async function dispatch(args: ParsedArgs, host: Host, io: CliIo): Promise<number
     }
     case 'train':
       return trainCommand(args, host, io, (await findProject(host, one(sub === undefined ? [] : [sub, ...rest], 'train <project> --config run.json'))).id)
+    case 'pretrain':
+      return pretrainCommand(args, host, io, (await findProject(host, one(sub === undefined ? [] : [sub, ...rest], 'pretrain <project> --config pretrain.json'))).id)
     case 'eval':
       return evalCommand(args, host, io, runId(sub, rest, 'eval <run>'))
     case 'predict':

@@ -11,6 +11,7 @@ import { formatReport, type NerEvaluation } from '../../src-shared/domain/ner-ev
 import type { RunDetail, RunEvaluation, RunProgress, RunSummary } from '../../src-shared/domain/run'
 import { FORMATS, type Format } from '../../src-shared/domain/dataset'
 import { readDocumentsFile, writePredictionsFile } from '../services/runs/files'
+import { pretrainProject } from '../services/runs/pretrain'
 import { UsageError, type ParsedArgs } from './args'
 import type { CliIo } from './main'
 
@@ -160,6 +161,7 @@ export async function trainCommand(args: ParsedArgs, host: Host, io: CliIo, proj
 }
 
 export async function evalCommand(args: ParsedArgs, host: Host, io: CliIo, runId: number): Promise<number> {
+  if (args.robustness) return robustnessCommand(args, host, io, runId)
   const mode = args.mode ?? 'default'
   if (!['default', 'strict', 'both'].includes(mode)) throw new UsageError(`--mode must be default, strict or both (not "${mode}")`)
   if (args.split && args.file) throw new UsageError('use either --split or --file, not both')
@@ -205,5 +207,44 @@ export async function predictCommand(args: ParsedArgs, host: Host, io: CliIo, ru
 export async function runsListCommand(args: ParsedArgs, host: Host, io: CliIo, projectId: number): Promise<number> {
   const runs = await host.call('run.list', { projectId })
   io.stdout(args.json ? `${JSON.stringify(runs, null, 2)}\n` : `${runs.length ? runs.map(runLine).join('\n') : 'No runs yet. Start one: tagtune train <project> --config run.json'}\n`)
+  return 0
+}
+
+export async function pretrainCommand(args: ParsedArgs, host: Host, io: CliIo, projectId: number): Promise<number> {
+  if (!args.config) throw new UsageError('pretrain needs --config pretrain.json (see the README for its fields)')
+  const config = readConfig(args.config)
+  if (args.model) config.model = resolve(args.model)
+  let drawn = false
+  const outcome = await pretrainProject(host.db, host.runs, host.dataDir, { projectId, config, ...(args.file ? { file: resolve(args.file) } : {}), ...(args.out ? { out: resolve(args.out) } : {}), ...(args.backend ? { backend: args.backend as never } : {}) }, (m) => {
+    if (args.json) return
+    if (m.type === 'pretrain-step') {
+      io.stderr(`\r${progressLine({ step: m.step, totalSteps: m.totalSteps, loss: m.loss, tokensPerSecond: m.tokensPerSecond, etaMs: m.etaMs })}`)
+      drawn = true
+    } else if (m.type === 'log' && m.message && m.level !== 'info') io.stderr(`${drawn ? '\n' : ''}${m.level}: ${m.message}\n`)
+  })
+  if (drawn) io.stderr('\n')
+  io.stdout(
+    args.json
+      ? `${JSON.stringify(outcome)}\n`
+      : `Pretrained on ${outcome.texts} texts: ${outcome.steps} steps, final MLM loss ${outcome.finalLoss.toFixed(4)}, ${outcome.seconds.toFixed(0)} s (${outcome.status}).\nModel: ${outcome.outDir}\nFine-tune it with "model": "${outcome.outDir}" in a run config, or tagtune train <project> --config run.json --model ${outcome.outDir}\n`,
+  )
+  return outcome.status === 'completed' ? 0 : 1
+}
+
+async function robustnessCommand(args: ParsedArgs, host: Host, io: CliIo, runId: number): Promise<number> {
+  if (args.file) throw new UsageError('--robustness evaluates on a split of the run (--split), not a file')
+  const rows = await host.call('run.robustness', {
+    id: runId,
+    split: (args.split ?? 'test') as 'test',
+    ...(args.epsilons ? { epsilons: args.epsilons } : {}),
+    ...(args.noise !== undefined ? { noise: args.noise } : {}),
+  })
+  if (args.json) io.stdout(`${JSON.stringify({ runId, split: args.split ?? 'test', robustness: rows })}\n`)
+  else {
+    const width = Math.max(...rows.map((r) => r.setting.length), 7)
+    const lines = [`Run #${runId}, ${args.split ?? 'test'} split: entity F1 under attack (seqeval default mode)`, '', `${'setting'.padEnd(width)}      F1      P      R   ΔF1`]
+    for (const r of rows) lines.push(`${r.setting.padEnd(width)}  ${(r.f1 * 100).toFixed(2).padStart(6)} ${(r.precision * 100).toFixed(2).padStart(6)} ${(r.recall * 100).toFixed(2).padStart(6)} ${r.kind === 'clean' ? '     ' : (r.delta * 100).toFixed(2).padStart(6)}`)
+    io.stdout(`${lines.join('\n')}\n`)
+  }
   return 0
 }

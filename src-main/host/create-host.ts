@@ -17,7 +17,7 @@ import { createDictionaryService } from '../services/dictionaries'
 import { clearStaleStaging } from '../store/repositories/documents'
 import { initBackend, type BackendPreference } from '../engine/backend'
 import { createRunService } from '../services/runs'
-import { evaluateRun, predictWithRun } from '../services/runs/jobs'
+import { evaluateRun, predictWithRun, robustnessOfRun } from '../services/runs/jobs'
 import { previewRun } from '../services/runs/preview'
 import { compareRuns, runDisagreements, runTable } from '../services/runs/compare'
 import type { SpawnTrainer } from '../services/runs/trainer-process'
@@ -160,6 +160,7 @@ export function createHost(options: HostOptions): Host {
       return evaluateRun(db, runs, input)
     },
     'run.predict': (input) => predictWithRun(db, runs, input),
+    'run.robustness': (input) => robustnessOfRun(db, runs, input),
     'run.preview': async ({ projectId, config, backend: choice }) => {
       const progress = datasets.progress(projectId)
       // The device the run would train on: the chosen backend, or what the host detected.

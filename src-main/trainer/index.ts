@@ -3,7 +3,7 @@
  * Runs as a forked Node process (CLI, browser host) or an Electron utilityProcess; either way
  * a crash, an out-of-memory or a NaN storm here cannot take the host down.
  */
-import { createControl, runEvaluateJob, runPredictJob, runTrainJob } from './jobs'
+import { createControl, runEvaluateJob, runPredictJob, runPretrainJob, runTrainJob } from './jobs'
 import type { TrainerMessage, TrainerRequest } from './protocol'
 
 interface Channel {
@@ -64,6 +64,7 @@ ch.onMessage((m) => {
         if (job.kind === 'train') ch.send({ type: 'done', summary: await runTrainJob(job, ch.send, control) })
         else {
           if (job.kind === 'evaluate') await runEvaluateJob(job, ch.send)
+          else if (job.kind === 'pretrain') await runPretrainJob(job, ch.send, control)
           else await runPredictJob(job, ch.send)
           ch.send({ type: 'done' })
         }

@@ -3,7 +3,7 @@
  * predict dev and test), evaluate a checkpoint, or predict spans for texts. Progress goes out
  * through `send`; nothing here knows about the database or the window.
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { initBackend } from '../engine/backend'
 import { buildTagSet, encodeDocuments, tagSetFromId2Label, type NerDocument, type TagSet } from '../engine/data'
@@ -17,7 +17,9 @@ import { disposeParams } from '../engine/model/bert'
 import { evaluateNer, type NerEvaluation } from '../../src-shared/domain/ner-eval'
 import { readDataFile } from './data-file'
 import { loadStartingModel } from './model-source'
-import type { DataRecord, EvaluateJob, PredictJob, TrainerMessage, TrainJob, TrainSummary } from './protocol'
+import type { DataRecord, EvaluateJob, PredictJob, PretrainJob, TrainerMessage, TrainJob, TrainSummary } from './protocol'
+import { pretrainMlm } from '../engine/train/pretrain'
+import { dictionarySegmenter, discoverChineseWords } from '../engine/data/mlm'
 
 export type Send = (m: TrainerMessage) => void
 
@@ -201,4 +203,46 @@ export async function runPredictJob(job: PredictJob, send: Send): Promise<void> 
   const predictions = predictDocuments(model, tokenizer, tagSet, docs, { maxLength: job.maxLength, batchSize: job.batchSize, labelAllSubtokens: job.labelAllSubtokens })
   send({ type: 'predictions', split: 'input', items: predictions.map((p) => ({ id: p.docId, spans: p.spans })) })
   disposeParams(model.params)
+}
+
+export async function runPretrainJob(job: PretrainJob, send: Send, control: Control): Promise<void> {
+  const backend = await initBackend(job.backend)
+  send({ type: 'ready', backend, pid: process.pid })
+  const texts = readFileSync(job.textsFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { text: string }).text)
+  if (texts.length === 0) throw new TrainingError('there is no text to pretrain on')
+  const c = job.config
+  const starting = loadStartingModel(c.model, ['O'], c.seed)
+  for (const n of starting.notes) send({ type: 'log', level: 'info', message: n })
+  // The classification head plays no part in masked language modelling.
+  for (const name of ['classifier.weight', 'classifier.bias']) {
+    starting.model.params.get(name)?.dispose()
+    starting.model.params.delete(name)
+  }
+  const wordList = c.wholeWordMasking ? (c.words && c.words.length > 0 ? c.words : discoverChineseWords(texts)) : []
+  const result = await pretrainMlm({
+    model: starting.model,
+    tokenizer: starting.tokenizer,
+    texts,
+    outDir: job.outDir,
+    config: {
+      epochs: c.epochs,
+      maxSteps: c.maxSteps,
+      batchSize: c.batchSize,
+      learningRate: c.learningRate,
+      warmupRatio: c.warmupRatio,
+      weightDecay: c.weightDecay,
+      maxLength: c.maxLength,
+      seed: c.seed,
+      wholeWordMasking: c.wholeWordMasking,
+      maskProbability: c.maskProbability,
+      ...(wordList.length > 0 ? { chineseSegmenter: dictionarySegmenter(wordList) } : {}),
+    },
+    callbacks: {
+      onLog: (level, message) => send({ type: 'log', level, message }),
+      onStep: (p) => send({ type: 'pretrain-step', step: p.step, totalSteps: p.totalSteps, loss: p.loss, etaMs: p.etaMs, tokensPerSecond: p.tokensPerSecond }),
+      shouldStop: () => control.cancelled,
+    },
+  })
+  send({ type: 'pretrained', outDir: job.outDir, steps: result.steps, finalLoss: result.finalLoss, elapsedMs: result.elapsedMs, status: result.status })
+  disposeParams(starting.model.params)
 }

@@ -5,7 +5,7 @@
  */
 import type { BackendInfo } from '../../src-shared/ipc/contract'
 import type { NerEvaluation } from '../../src-shared/domain/ner-eval'
-import type { ModelSource, RunConfig } from '../../src-shared/domain/run-config'
+import type { ModelSource, PretrainRunConfig, RunConfig } from '../../src-shared/domain/run-config'
 import type { AlignmentIssue } from '../engine/data'
 import type { PredictedSpan } from '../engine/data'
 import type { StepProgress } from '../engine/train/loop'
@@ -64,7 +64,16 @@ export interface PredictJob {
   backend: BackendPreference
 }
 
-export type TrainerJob = TrainJob | EvaluateJob | PredictJob
+export interface PretrainJob {
+  kind: 'pretrain'
+  /** JSON Lines of { text }. */
+  textsFile: string
+  config: PretrainRunConfig
+  outDir: string
+  backend: BackendPreference
+}
+
+export type TrainerJob = TrainJob | EvaluateJob | PredictJob | PretrainJob
 
 export type TrainerRequest = { type: 'job'; job: TrainerJob } | { type: 'cancel' } | { type: 'pause' } | { type: 'resume' }
 
@@ -100,5 +109,7 @@ export type TrainerMessage =
   | { type: 'evaluation'; split: string; mode: 'default' | 'strict'; checkpoint: string; evaluation: NerEvaluation }
   | { type: 'predictions'; split: string; items: (DocumentPredictionRecord & { gold?: DataRecord['spans'] })[] }
   | { type: 'robustness'; split: string; rows: RobustnessRow[] }
+  | { type: 'pretrain-step'; step: number; totalSteps: number; loss: number; etaMs: number; tokensPerSecond: number }
+  | { type: 'pretrained'; outDir: string; steps: number; finalLoss: number; elapsedMs: number; status: 'completed' | 'cancelled' }
   | { type: 'done'; summary?: TrainSummary }
   | { type: 'error'; message: string; step?: number }

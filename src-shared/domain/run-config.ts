@@ -132,3 +132,22 @@ export function parseRunConfig(json: unknown): { ok: true; config: RunConfig } |
   const r = RunConfig.safeParse(json)
   return r.success ? { ok: true, config: r.data } : { ok: false, problems: runConfigProblems(r.error) }
 }
+
+/** Domain-adaptive pretraining (masked language modelling) on a project's unlabeled text. */
+export const PretrainRunConfig = z.strictObject({
+  model: ModelSource,
+  epochs: z.number().positive().default(1),
+  maxSteps: z.number().int().min(0).default(0),
+  batchSize: positiveInt.default(32),
+  learningRate: z.number().positive().max(1).default(1e-4),
+  warmupRatio: unit.default(0.06),
+  weightDecay: z.number().min(0).max(1).default(0.01),
+  maxLength: z.number().int().min(8).max(4096).default(128),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  /** Mask whole words; Chinese words are found in the corpus (or listed in `words`). */
+  wholeWordMasking: z.boolean().default(false),
+  maskProbability: z.number().min(0.01).max(0.5).default(0.15),
+  /** Words for Chinese whole-word masking (a user dictionary). */
+  words: z.array(z.string()).optional(),
+})
+export type PretrainRunConfig = z.infer<typeof PretrainRunConfig>

@@ -305,3 +305,22 @@ export const RunUpdate = z.strictObject({
   tags: z.array(z.string().trim().min(1, 'a tag is empty').max(50)).max(20).optional(),
   notes: z.string().max(10_000).optional(),
 })
+
+/** How much F1 drops under embedding attacks (FGM/PGD at each epsilon) and character noise. */
+export const RunRobustness = z.strictObject({
+  id: RunId,
+  split: z.enum(['train', 'dev', 'test']).default('test'),
+  epsilons: z.array(z.number().positive().max(100)).max(10).default([0.5, 1]),
+  pgd: z.boolean().default(true),
+  /** Per-character probability of each kind of noise (swap, drop, insert); 0 skips the noise test. */
+  noise: z.number().min(0).max(0.5).default(0.05),
+  seed: z.number().int().min(0).default(1),
+})
+export const RobustnessRowJson = z.strictObject({
+  kind: z.enum(['clean', 'fgm', 'pgd', 'noise']),
+  setting: z.string(),
+  f1: z.number(),
+  precision: z.number(),
+  recall: z.number(),
+  delta: z.number(),
+})

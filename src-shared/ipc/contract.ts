@@ -4,6 +4,7 @@
  * and the renderer all import this map; adding a channel is one entry here plus one handler.
  */
 import { z } from 'zod'
+import { RobustnessRowJson, RunRobustness } from '../domain/run'
 import { Project, ProjectCreate, ProjectId, ProjectUpdate } from '../domain/project'
 import {
   DatasetProgress,
@@ -119,6 +120,8 @@ export const invokes = {
   'run.cancel': { input: z.strictObject({ id: RunId }), output: RunSummary },
   'run.evaluate': { input: RunEvaluate, output: z.array(RunEvaluation) },
   'run.predict': { input: RunPredict, output: RunPredictResult },
+  /** Entity F1 of a run's best model under FGM/PGD embedding attacks and character noise, beside the clean F1. */
+  'run.robustness': { input: RunRobustness, output: z.array(RobustnessRowJson) },
   /** What a run with this config would train on (done documents per split, windows, spans that do not align) and an estimate of its memory and time; stores nothing. */
   'run.preview': { input: RunPreviewInput, output: RunPreview },
   /** Pause a running run after its current step (its trainer process stays, holding its memory). */

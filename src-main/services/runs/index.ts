@@ -515,10 +515,13 @@ export function createRunService(db: DB, options: RunServiceOptions) {
       })
     },
     /** Runs a one-off evaluate or predict job in a trainer process and collects its messages. */
-    async runJob(job: TrainerJob): Promise<TrainerMessage[]> {
+    async runJob(job: TrainerJob, onMessage?: (m: TrainerMessage) => void): Promise<TrainerMessage[]> {
       const handle = spawn()
       const messages: TrainerMessage[] = []
-      handle.onMessage((m) => void messages.push(m))
+      handle.onMessage((m) => {
+        messages.push(m)
+        onMessage?.(m)
+      })
       handle.send({ type: 'job', job })
       const exit = await handle.exited
       const error = messages.find((m) => m.type === 'error')

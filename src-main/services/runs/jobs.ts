@@ -11,7 +11,8 @@ import { writeDataFile } from '../../trainer/data-file'
 import type { TrainerMessage } from '../../trainer/protocol'
 import { AppError } from '../../../src-shared/ipc/errors'
 import { RunConfig } from '../../../src-shared/domain/run-config'
-import type { RunEvaluate, RunEvaluation, RunPredict } from '../../../src-shared/domain/run'
+import type { RunEvaluate, RunEvaluation, RunPredict, RunRobustness } from '../../../src-shared/domain/run'
+import type { RobustnessRow } from '../../engine/infer/robustness'
 import type { RunService } from '.'
 import { readDocumentsFile } from './files'
 
@@ -79,4 +80,28 @@ export async function predictWithRun(db: DB, runs: RunService, input: z.output<t
   if (!predictions || predictions.type !== 'predictions') throw new AppError('FAILED', 'The trainer sent no predictions.')
   const byId = new Map(predictions.items.map((i) => [Number(i.id), i.spans]))
   return { items: input.texts.map((text, i) => ({ text, spans: (byId.get(i) ?? []).map((s) => ({ start: s.start, end: s.end, label: s.label, confidence: s.confidence })) })) }
+}
+
+export async function robustnessOfRun(db: DB, runs: RunService, input: z.output<typeof RunRobustness>): Promise<RobustnessRow[]> {
+  const { dir, config } = checkpointDir(runs, db, input.id, 'best')
+  const dataFile = runs.dataFile(input.id)
+  if (!existsSync(dataFile)) throw new AppError('NOT_FOUND', `Run ${input.id} has no data file (${dataFile}).`)
+  const attacks = input.epsilons.flatMap((epsilon) => [{ method: 'fgm' as const, epsilon }, ...(input.pgd ? [{ method: 'pgd' as const, epsilon, steps: 3 }] : [])])
+  const noise = input.noise > 0 ? [{ swap: input.noise, drop: input.noise, insert: input.noise }] : []
+  const messages = await runs.runJob({
+    kind: 'evaluate',
+    modelDir: dir,
+    dataFile,
+    split: input.split,
+    modes: ['default'],
+    maxLength: config.maxLength,
+    batchSize: config.evalBatchSize,
+    labelAllSubtokens: config.labelAllSubtokens,
+    backend: 'auto',
+    withPredictions: false,
+    robustness: { attacks, noise, seed: input.seed },
+  })
+  const r = messages.find((m) => m.type === 'robustness')
+  if (!r || r.type !== 'robustness') throw new AppError('FAILED', 'The trainer sent no robustness report.')
+  return r.rows
 }

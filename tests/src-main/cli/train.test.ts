@@ -61,6 +61,15 @@ describe('tagtune train, eval, predict', () => {
     expect(onFile.code).toBe(0)
     expect(onFile.out).toContain('Run #2, file:extra.conll, default mode')
 
+    const robust = await cli(['eval', '2', '--robustness', '--epsilon', '0.5,2', '--noise', '0.1', '--json', ...d])
+    expect(robust.code).toBe(0)
+    const rows = JSON.parse(robust.out).robustness as { kind: string; setting: string; f1: number; delta: number }[]
+    expect(rows.map((r) => r.setting)).toEqual(['clean', 'FGM ε=0.5', 'PGD ε=0.5, 3 steps', 'FGM ε=2', 'PGD ε=2, 3 steps', 'noise: swap 10%, drop 10%, insert 10%'])
+    expect(rows[0]!.f1).toBeCloseTo(result.test.f1, 10)
+    // A larger attack hurts at least as much as a smaller one.
+    expect(rows[3]!.f1).toBeLessThanOrEqual(rows[1]!.f1)
+    expect(rows[3]!.delta).toBeLessThan(0)
+
     writeFileSync(join(files, 'raw.txt'), 'anna visited berlin yesterday\nhello mary\n')
     const pred = await cli(['predict', '2', '--in', join(files, 'raw.txt'), '--out', join(files, 'pred.jsonl'), ...d])
     expect(pred.code).toBe(0)
@@ -90,5 +99,31 @@ describe('tagtune train, eval, predict', () => {
     expect((await cli(['runs', 'list', 'Toy', '--json', '--data-dir', dir])).out.trim()).toBe('[]')
     const noData = await cli(['train', 'Toy', '--config', join(files, 'run.json'), '--data-dir', dir])
     expect(noData.code).toBe(1)
+  })
+})
+
+describe('tagtune pretrain', () => {
+  it('pretrains on the project text and the result fine-tunes', async () => {
+    const dir = tempDir()
+    const files = tempDir()
+    const d = ['--data-dir', dir]
+    await cli(['project', 'create', 'Toy', '--labels', 'PER,LOC', ...d])
+    await cli(['data', 'import', 'Toy', doccano(join(files, 'train.jsonl'), toyDocuments(40, 1, 't')), '--split', 'train', ...d])
+    writeFileSync(join(files, 'pretrain.json'), JSON.stringify({ model: TINY_BERT, maxSteps: 6, batchSize: 8, maxLength: 32, learningRate: 1e-3 }))
+    const out = join(files, 'pretrained')
+    const r = await cli(['pretrain', 'Toy', '--config', join(files, 'pretrain.json'), '--out', out, '--backend', 'wasm', '--json', ...d])
+    expect(r.err).toBe('')
+    expect(r.code).toBe(0)
+    const outcome = JSON.parse(r.out)
+    expect(outcome).toMatchObject({ outDir: out, texts: 40, steps: 6, status: 'completed' })
+    expect(Number.isFinite(outcome.finalLoss)).toBe(true)
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'))
+    expect(config.architectures).toEqual(['BertForMaskedLM'])
+    writeFileSync(join(files, 'run.json'), JSON.stringify({ epochs: 1, batchSize: 8, maxLength: 32 }))
+    const train = await cli(['train', 'Toy', '--config', join(files, 'run.json'), '--model', out, '--backend', 'wasm', '--json', ...d])
+    expect(JSON.parse(train.out.trim()).status).toBe('completed')
+    const bad = await cli(['pretrain', 'Toy', '--config', join(files, 'run.json'), ...d])
+    expect(bad.code).toBe(1)
+    expect(bad.err).toMatch(/model/)
   })
 })

@@ -85,6 +85,7 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'run.get': [{}, { id: 0 }, { id: 1, logLimit: -1 }],
   'run.cancel': [{}, { id: 'x' }],
   'run.evaluate': [{ id: 1, split: 'valid' }, { id: 1, modes: [] }, { id: 1, checkpoint: 'first' }, { id: 1, file: {} }],
+  'run.robustness': [{}, { id: 1, epsilons: [-1] }, { id: 1, noise: 0.9 }, { id: 1, split: 'valid' }],
   'run.predict': [{ id: 1 }, { id: 1, texts: [] }, { id: 1, texts: [1] }],
   'run.preview': [{}, { projectId: 1 }, { projectId: 1, config: 'x' }, { projectId: 1, config: {}, backend: 'gpu' }, { projectId: 0, config: {} }],
   'run.pause': [{}, { id: 0 }, { id: 'x' }],
