@@ -101,6 +101,8 @@ export const RunConfig = z
     augmentation: Augmentation.nullable().default(null),
     adversarial: Adversarial.nullable().default(null),
     peft: Peft.nullable().default(null),
+    /** 'softmax': a tag per token; 'crf': a linear-chain CRF over the tags, decoded with Viterbi (no invalid sequences). */
+    head: z.enum(['softmax', 'crf']).default('softmax'),
     /** Tokens per window including [CLS] and [SEP]; longer documents are split into overlapping windows. */
     maxLength: z.number().int().min(8).max(4096).default(128),
     /** Tokens shared by consecutive windows; default a quarter of maxLength. */
@@ -120,6 +122,7 @@ export const RunConfig = z
     bucketByLength: z.boolean().default(true),
   })
   .refine((c) => c.stride === undefined || c.stride < c.maxLength - 2, { message: 'stride must be smaller than maxLength - 2', path: ['stride'] })
+  .refine((c) => !(c.head === 'crf' && c.labelAllSubtokens), { message: 'a CRF head reads one tag per word: use it with labelAllSubtokens false', path: ['head'] })
 export type RunConfig = z.infer<typeof RunConfig>
 export type RunConfigInput = z.input<typeof RunConfig>
 

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 import { bertForward, type BertInputs, type BertModel, type ForwardOptions, type ParamMap } from '../model/bert'
 import { dropout, linear } from '../ops/layers'
 import { variableFrom } from '../ops/variables'
+import type { AllowedTransitions } from './crf'
 
 export const IGNORE_INDEX = -100
 export const CLASSIFIER_WEIGHT = 'classifier.weight'
@@ -15,6 +16,8 @@ export const CLASSIFIER_BIAS = 'classifier.bias'
 export interface TokenClassifier extends BertModel {
   /** Tag names by id, 'O' usually first. */
   labels: string[]
+  /** Set when the model has a CRF head (heads/crf-head.ts): the scheme's allowed transitions. */
+  crf?: AllowedTransitions
 }
 
 /** A fresh head (weights N(0, initializer_range), zero bias) added to `params`. */

@@ -9,6 +9,8 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { variableFrom } from '../ops/variables'
 import { mergeLora, type LoraSettings } from '../peft/lora'
+import { allowedTransitions } from '../heads/crf'
+import { tagSetFromId2Label } from '../data/labels'
 import { parseBertConfig, type BertConfig } from './bert-config'
 import { initBertParams, type ParamMap } from './bert'
 import { bertFromHuggingFace, bertToHuggingFace, transpose2d, type HostTensor } from './convert'
@@ -21,6 +23,8 @@ import type { BertTokenizerOptions } from '../tokenizer'
 /** Where PEFT weights live beside model.safetensors (which always holds the merged, transformers-ready model). */
 export const PEFT_WEIGHTS = 'peft.safetensors'
 export const PEFT_CONFIG = 'peft_config.json'
+/** A CRF head's scores (transformers has no CRF: model.safetensors stays a plain token classifier). */
+export const CRF_WEIGHTS = 'crf.safetensors'
 
 export interface PeftFileConfig {
   method: 'lora' | 'adapter'
@@ -108,6 +112,12 @@ export function loadTokenClassifier(dir: string, options: LoadOptions = {}): Loa
   }
   const model: TokenClassifier = { config: withLabels(config, labels), params, labels }
   restorePeft(dir, model, options.peft ?? 'merged', notes)
+  const crfPath = join(dir, CRF_WEIGHTS)
+  if (existsSync(crfPath) && headLoaded) {
+    for (const [name, t] of parseSafetensors(new Uint8Array(readFileSync(crfPath)), crfPath)) model.params.set(name, variableFrom(tf.tensor(t.data, t.shape, 'float32')))
+    model.crf = allowedTransitions(tagSetFromId2Label(labels))
+    notes.push('CRF head restored: predictions are decoded with Viterbi.')
+  }
   return { model, folder, headLoaded, notes }
 }
 
@@ -203,6 +213,9 @@ export function saveTokenClassifier(model: TokenClassifier, dir: string, options
   // model.safetensors is always what transformers can load: LoRA merged in.
   const tensors = huggingFaceTensors(model, lora && peftTensors.size > 0 ? mergeLora(values, lora) : values)
   writeAtomic(join(dir, MODEL_FILES.safetensors), writeSafetensors(tensors, { format: 'pt', ...options.metadata }))
+  const crfTensors = new Map<string, HostTensor>()
+  for (const [name, t] of values) if (name.startsWith('crf.')) crfTensors.set(name, t)
+  if (crfTensors.size > 0) writeAtomic(join(dir, CRF_WEIGHTS), writeSafetensors(crfTensors, { format: 'tagtune' }))
   if (peftTensors.size > 0) {
     const adapter = [...peftTensors.keys()].find((n) => n.endsWith('.adapter.down.bias'))
     const peft: PeftFileConfig = lora

@@ -16,6 +16,7 @@ import { augmentDocuments } from '../data/augment'
 import { classWeights } from './class-weights'
 import { adversarialLossAndGradients } from '../adversarial/embedding-attack'
 import { preparePeft } from '../peft'
+import { addCrfHead } from '../heads/crf-head'
 import type { TokenClassifier } from '../heads/token-classification'
 import { countParams } from '../model/bert'
 import { AdamW, clipByGlobalNorm, type OptimizerState } from '../optim/adamw'
@@ -155,6 +156,7 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
   if (alignment.length > 0) log('warn', `${alignment.length} span(s) do not align with the tokenizer's tokens; they are trained as the whole words they touch or left out (see the alignment report).`)
   if (train.windows.length === 0) throw new TrainingError('there are no training documents (only documents marked done in the train split are used)')
 
+  if (config.head === 'crf') addCrfHead(model, tagSet)
   const trainable = [...(input.trainable ?? preparePeft(model, config.peft, config.seed))]
   const trainableParams = countParams(model.params, trainable)
   const totalParams = countParams(model.params)

@@ -5,6 +5,8 @@
 import * as tf from '@tensorflow/tfjs'
 import { classifierForward, tokenCrossEntropy, type LossOptions, type TokenClassifier } from '../heads/token-classification'
 import type { BertInputs } from '../model/bert'
+import { crfTokenLoss } from '../heads/crf'
+import { crfParamsOf, crfProbabilities } from '../heads/crf-head'
 
 /** A padded batch as flat row-major arrays [batchSize × seqLength]. */
 export interface TensorBatch {
@@ -54,7 +56,8 @@ export function lossAndGradients(
     const labels = tf.tensor2d(batch.labels!, [batch.batchSize, batch.seqLength], 'int32')
     return tf.variableGrads(() => {
       const { logits } = classifierForward(model, inputs, { training: true, seed: options.seed })
-      const loss = tokenCrossEntropy(logits, labels, options.loss)
+      // A CRF head trains on its own likelihood (label smoothing and class weights do not apply to it).
+      const loss = model.crf ? crfTokenLoss(logits, labels, crfParamsOf(model), model.crf) : tokenCrossEntropy(logits, labels, options.loss)
       return (scale === 1 ? loss : tf.mul(loss, scale)) as tf.Scalar
     }, vars)
   })
@@ -69,14 +72,23 @@ export function lossAndGradients(
 }
 
 /** Tag probabilities [batchSize × seqLength × numTags], row-major, in eval mode. */
-export function predictBatch(model: TokenClassifier, batch: TensorBatch): Float32Array {
-  const probs = tf.tidy(() => {
-    const { logits } = classifierForward(model, batchInputs(batch), { training: false })
-    return tf.softmax(logits)
+export function predictBatch(model: TokenClassifier, batch: TensorBatch & { windows?: readonly { length: number; wordStarts: Uint8Array }[] }): Float32Array {
+  const [logits, probs] = tf.tidy(() => {
+    const { logits: l } = classifierForward(model, batchInputs(batch), { training: false })
+    return [l, tf.softmax(l)]
   })
   const data = probs.dataSync() as Float32Array
+  const logitData = model.crf ? (logits.dataSync() as Float32Array) : undefined
   probs.dispose()
-  return data
+  logits.dispose()
+  if (!model.crf || !logitData) return data
+  // The CRF decodes each window's words (their first tokens) with Viterbi.
+  if (!batch.windows) throw new Error('a CRF model needs the batch windows to know where words start')
+  const select = new Uint8Array(batch.batchSize * batch.seqLength)
+  batch.windows.forEach((w, r) => {
+    for (let i = 0; i < w.length; i++) if (w.wordStarts[i]) select[r * batch.seqLength + i] = 1
+  })
+  return crfProbabilities(logitData, data, batch.batchSize, batch.seqLength, select, model as TokenClassifier & { crf: NonNullable<TokenClassifier['crf']> })
 }
 
 /** Adds `more` into `into` (for gradient accumulation); disposes `more`. */

@@ -1,7 +1,6 @@
 /**
- * Recipes that fill the Train view's form. Techniques the trainer cannot run yet (a CRF head)
- * are listed but disabled rather than faked: each says what it will do and that it comes with
- * the techniques issue. Pure.
+ * Recipes that fill the Train view's form. A technique the trainer cannot run would be listed
+ * disabled (`unavailable`) rather than faked; today every recipe runs. Pure.
  */
 import { configToDraft, type ConfigDraft } from './config-form'
 
@@ -60,11 +59,17 @@ export const PRESETS: Preset[] = [
     blurb: 'Full fine-tune that also trains on word embeddings pushed along the gradient (ε = 1): more robust to noisy spellings, about 2× slower.',
     apply: { ...defaults(), adversarial: 'fgm', advEpsilon: '1' },
   },
-  { id: 'crf', title: 'CRF', blurb: 'A conditional random field over the tags: decodes only valid tag sequences, often better boundaries.', unavailable: NOT_YET },
+  {
+    id: 'crf',
+    title: 'CRF',
+    blurb: 'A conditional random field over the tags, trained on whole tag sequences and decoded with Viterbi: never an invalid sequence, often better boundaries.',
+    apply: defaults(),
+    extra: { head: 'crf' },
+  },
 ]
 
 /** Config fields presets own outside the form: a preset without them clears them. */
-export const PRESET_EXTRA_KEYS = ['peft'] as const
+export const PRESET_EXTRA_KEYS = ['peft', 'head'] as const
 
 /** The preset whose values the draft holds, if any. */
 export function matchingPreset(draft: ConfigDraft): Preset | undefined {

@@ -217,3 +217,26 @@ describe('training options', () => {
     await expect(trainTokenClassifier({ model: scratchModel(), tokenizer: tinyTokenizer(), tagSet, train, dev: [], config: config({ maxSteps: 1, classWeights: { ORG: 2 } }) })).rejects.toThrow(/ORG.*not an entity type/)
   })
 })
+
+describe('CRF head', () => {
+  it('learns the task, never predicts an invalid sequence, and saves and loads with its transitions', async () => {
+    const dir = tempDir()
+    const model = scratchModel()
+    const result = await trainTokenClassifier({ model, tokenizer: tinyTokenizer(), tagSet, train, dev, config: config({ epochs: 8, head: 'crf' }), outDir: dir })
+    expect(result.bestMetric!).toBeGreaterThan(0.8)
+    expect(model.params.has('crf.transitions')).toBe(true)
+    const docs = toyDocuments(20, 123, 'c')
+    const opts = { maxLength: 32, batchSize: 8, labelAllSubtokens: false }
+    const predictions = predictDocuments(model, tinyTokenizer(), tagSet, docs, opts)
+    for (const p of predictions) {
+      p.wordTags.forEach((tag, i) => {
+        if (!tag.startsWith('I-')) return
+        const prev = p.wordTags[i - 1]
+        expect(prev && prev !== 'O' && prev.slice(2) === tag.slice(2), `${p.wordTags.join(' ')}`).toBe(true)
+      })
+    }
+    const loaded = loadTokenClassifier(join(dir, 'last'))
+    expect(loaded.model.crf).toBeDefined()
+    expect(predictDocuments(loaded.model, tinyTokenizer(), tagSet, docs, opts)).toEqual(predictions)
+  })
+})
