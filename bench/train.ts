@@ -36,6 +36,7 @@ const timing = timeSteps(o, step, (i, ms) => {
 const leaked = tf.memory().numTensors - tensorsBefore - optimizer.tensorCount()
 if (leaked !== 0) console.log(`WARNING: ${leaked} tensors leaked over ${o.warmup + o.steps} steps`)
 if (!losses.every(Number.isFinite)) throw new Error(`the loss is not finite: ${losses.join(', ')}`)
-console.log(`  loss ${losses[0]!.toFixed(4)} -> ${losses[losses.length - 1]!.toFixed(4)}`)
+const [firstLoss, lastLoss] = [losses[0]!, losses[losses.length - 1]!]
+console.log(`  loss ${firstLoss.toFixed(4)} -> ${lastLoss.toFixed(4)}`)
 if (o.profile) await profileKernels(() => step(o.warmup + o.steps))
-report(bench, 'train', timing, { firstLoss: losses[0], lastLoss: losses[losses.length - 1] })
+report(bench, 'train', timing, { firstLoss, lastLoss })
