@@ -8,7 +8,7 @@
  */
 import { AdamW, clipByGlobalNorm } from '../src-main/engine/optim/adamw'
 import { disposeGrads, lossAndGradients } from '../src-main/engine/train/step'
-import { preparePeft } from '../src-main/engine/peft'
+import { frozenLinearWeights, preparePeft } from '../src-main/engine/peft'
 import { countParams } from '../src-main/engine/model/bert'
 import type { Peft } from '../src-shared/domain/run-config'
 import { parseFlags, setUp, timeSteps } from './lib/engine-bench'
@@ -23,6 +23,8 @@ const rows: { variant: string; trainable: number; msPerStepMedian: number; token
 for (const [name, peft] of variants) {
   const bench = await setUp(o)
   const trainable = preparePeft(bench.model, peft, o.seed)
+  // As the training loop does: frozen linear weights skip their gradient.
+  bench.model.frozenWeights = frozenLinearWeights(bench.model.params.keys(), trainable)
   const optimizer = new AdamW({ weightDecay: o.weightDecay })
   const timing = timeSteps(o, (i) => {
     const batch = bench.batches[i % bench.batches.length]!

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import type { BertConfig } from './bert-config'
-import { activation, dropout, gatherRows, layerNorm, linear } from '../ops/layers'
+import { activation, dropout, gatherRows, layerNorm, linear, linearFrozenWeight } from '../ops/layers'
 import { selfAttention } from '../ops/attention'
 import { loraDelta, loraQkv, type LoraSettings } from '../peft/lora'
 import { applyAdapter } from '../peft/adapters'
@@ -21,6 +21,8 @@ export interface BertModel {
   params: ParamMap
   /** Set when the params hold LoRA updates (peft/lora.ts); adapters are found by their names. */
   lora?: LoraSettings
+  /** Linear weights that do not train in the current run: their gradient is never computed. */
+  frozenWeights?: ReadonlySet<string>
 }
 
 export interface BertInputs {
@@ -157,22 +159,24 @@ export function bertLayer(model: BertModel, i: number, x: tf.Tensor2D, bias: tf.
 
   // LoRA updates (peft/lora.ts) and adapters (peft/adapters.ts) are no-ops unless the params hold them.
   const lora = model.lora
+  const dense = (input: tf.Tensor, n: string): tf.Tensor =>
+    model.frozenWeights?.has(`${p}.${n}.weight`) ? linearFrozenWeight(input, w(n), b(n)) : linear(input, w(n), b(n))
   const loraSeed = (k: number): number | undefined => (train ? seed(k) : undefined)
   const withLora = (y: tf.Tensor, site: string, input: tf.Tensor2D, k: number): tf.Tensor => {
     const d = loraDelta(params, `${p}.${site}`, input, lora, loraSeed(k))
     return d ? tf.add(y, d) : y
   }
-  let qkv = linear(x, w('attention.self.qkv'), b('attention.self.qkv')) as tf.Tensor2D
+  let qkv = dense(x, 'attention.self.qkv') as tf.Tensor2D
   qkv = loraQkv(params, p, x, qkv, lora, loraSeed(4))
   const context = selfAttention(qkv, bias, { batch: B, seq: S, heads: NH }, train ? config.attention_probs_dropout_prob : 0, seed(1))
-  let attn = withLora(linear(context, w('attention.output.dense'), b('attention.output.dense')), 'attention.output.dense', context, 7)
+  let attn = withLora(dense(context, 'attention.output.dense'), 'attention.output.dense', context, 7)
   if (train) attn = dropout(attn, config.hidden_dropout_prob, seed(2))
   attn = applyAdapter(params, `${p}.attention.output`, attn)
   const h1 = layerNorm(tf.add(attn, x), param(params, `${p}.attention.output.LayerNorm.weight`) as tf.Tensor1D, param(params, `${p}.attention.output.LayerNorm.bias`) as tf.Tensor1D, config.layer_norm_eps) as tf.Tensor2D
 
   const act = activation(config.hidden_act)
-  const inter = act(withLora(linear(h1, w('intermediate.dense'), b('intermediate.dense')), 'intermediate.dense', h1, 8)) as tf.Tensor2D
-  let out = withLora(linear(inter, w('output.dense'), b('output.dense')), 'output.dense', inter, 9)
+  const inter = act(withLora(dense(h1, 'intermediate.dense'), 'intermediate.dense', h1, 8)) as tf.Tensor2D
+  let out = withLora(dense(inter, 'output.dense'), 'output.dense', inter, 9)
   if (train) out = dropout(out, config.hidden_dropout_prob, seed(3))
   out = applyAdapter(params, `${p}.output`, out)
   return layerNorm(tf.add(out, h1), param(params, `${p}.output.LayerNorm.weight`) as tf.Tensor1D, param(params, `${p}.output.LayerNorm.bias`) as tf.Tensor1D, config.layer_norm_eps) as tf.Tensor2D

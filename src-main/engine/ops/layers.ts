@@ -272,3 +272,22 @@ export function dropout(x: tf.Tensor, rate: number, seed: number | undefined): t
   if (rate <= 0 || seed === undefined) return x
   return tf.dropout(x, rate, undefined, seed)
 }
+
+/**
+ * A dense layer whose weight does not train (frozen, LoRA's base, BitFit's weights): the
+ * backward pass gives the input's gradient and the bias's, and skips the weight's, the largest
+ * matMul of a linear layer's backward.
+ */
+export function linearFrozenWeight(x: tf.Tensor, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor {
+  const inner = x.shape[x.shape.length - 1]!
+  const flat = x.rank === 2 ? (x as tf.Tensor2D) : (x.reshape([-1, inner]) as tf.Tensor2D)
+  const f = tf.customGrad((input, bias, save) => {
+    ;(save as tf.GradSaveFunc)([])
+    return {
+      value: tf.add(tf.matMul(input as tf.Tensor2D, w), bias as tf.Tensor1D),
+      gradFunc: (dy: tf.Tensor) => [tf.matMul(dy as tf.Tensor2D, transpose2d(w)), columnSum(dy as tf.Tensor2D)],
+    }
+  }) as (x: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D
+  const y = f(flat, b)
+  return x.rank === 2 ? y : y.reshape([...x.shape.slice(0, -1), w.shape[1]])
+}

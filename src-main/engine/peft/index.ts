@@ -20,3 +20,9 @@ export function preparePeft(model: TokenClassifier & { lora?: LoraSettings }, pe
   }
   return trainableNames(model.params, peft, model.config.num_hidden_layers)
 }
+
+/** The encoder's linear weights outside `trainable`: the forward pass skips their gradients (BertModel.frozenWeights). */
+export function frozenLinearWeights(names: Iterable<string>, trainable: readonly string[]): Set<string> {
+  const t = new Set(trainable)
+  return new Set([...names].filter((n) => n.startsWith('encoder.') && n.endsWith('.weight') && !n.includes('LayerNorm') && !t.has(n)))
+}

@@ -15,7 +15,7 @@ import { countTokens, encodeDocuments, makeBatches, type AlignmentIssue, type En
 import { augmentDocuments } from '../data/augment'
 import { classWeights } from './class-weights'
 import { adversarialLossAndGradients } from '../adversarial/embedding-attack'
-import { preparePeft } from '../peft'
+import { frozenLinearWeights, preparePeft } from '../peft'
 import { addCrfHead } from '../heads/crf-head'
 import type { TokenClassifier } from '../heads/token-classification'
 import { countParams } from '../model/bert'
@@ -158,6 +158,8 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
 
   if (config.head === 'crf') addCrfHead(model, tagSet)
   const trainable = [...(input.trainable ?? preparePeft(model, config.peft, config.seed))]
+  // Frozen linear weights skip their gradient matMul in the backward pass.
+  model.frozenWeights = frozenLinearWeights(model.params.keys(), trainable)
   const trainableParams = countParams(model.params, trainable)
   const totalParams = countParams(model.params)
 
@@ -307,6 +309,7 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
   const leaked = tf.memory().numTensors - memoryAtStart - optimizer.tensorCount()
   if (leaked > 0) log('warn', `${leaked} tensors were not released during training`)
   optimizer.dispose()
+  model.frozenWeights = undefined
   return {
     status,
     steps: state.step,

@@ -5,7 +5,7 @@ import { RunConfig, type RunConfigInput } from '../../../../src-shared/domain/ru
 import { buildTagSet, encodeDocuments, makeBatches } from '../../../../src-main/engine/data'
 import { loadTokenClassifier } from '../../../../src-main/engine/model/io'
 import { classifierForward, type TokenClassifier } from '../../../../src-main/engine/heads/token-classification'
-import { preparePeft } from '../../../../src-main/engine/peft'
+import { frozenLinearWeights, preparePeft } from '../../../../src-main/engine/peft'
 import { trainTokenClassifier } from '../../../../src-main/engine/train/loop'
 import { batchInputs } from '../../../../src-main/engine/train/step'
 import { predictDocuments } from '../../../../src-main/engine/infer/predict'
@@ -101,5 +101,36 @@ describe('parameter-efficient fine-tuning', () => {
     const a = logits(m)
     const b = logits(loaded)
     expect(Array.from(b)).toEqual(Array.from(a))
+  })
+})
+
+describe('frozen weights', () => {
+  it('skipping their gradients changes neither the loss nor the gradients of what trains', async () => {
+    const { lossAndGradients, disposeGrads } = await import('../../../../src-main/engine/train/step')
+    const run = (frozen: boolean): { loss: number; grads: Map<string, Float32Array> } => {
+      const m = base()
+      const trainable = preparePeft(m, { method: 'lora', rank: 4, alpha: 8, dropout: 0, targets: ['query', 'ffn'] }, 2)
+      if (frozen) {
+        const set = frozenLinearWeights(m.params.keys(), trainable)
+        expect(set.size).toBe(8)
+        m.frozenWeights = set
+      }
+      // B starts at zero: move it so the LoRA path carries gradient to A as well.
+      for (const [n, v] of m.params) if (n.endsWith('.lora_B')) tf.tidy(() => v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 5)))
+      const r = lossAndGradients(m, batch, trainable, { seed: 1 })
+      const grads = new Map([...r.grads].map(([n, g]) => [n, g.dataSync().slice() as Float32Array]))
+      disposeGrads(r.grads)
+      return { loss: r.loss, grads }
+    }
+    const a = run(false)
+    const b = run(true)
+    expect(b.loss).toBeCloseTo(a.loss, 6)
+    expect([...b.grads.keys()].sort()).toEqual([...a.grads.keys()].sort())
+    for (const [n, g] of a.grads) {
+      const h = b.grads.get(n)!
+      let diff = 0
+      for (let i = 0; i < g.length; i++) diff = Math.max(diff, Math.abs(g[i]! - h[i]!))
+      expect(diff, n).toBeLessThan(1e-5)
+    }
   })
 })
