@@ -2,7 +2,9 @@
  * A toy NER corpus over the tiny-bert fixture's vocabulary: sentences from templates with
  * person and location names, so a tiny model can learn it in a few dozen steps.
  */
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type { Host } from '../../src-main/host/create-host'
 import { seededRandom } from '../../src-shared/domain/splits'
 import type { NerDocument } from '../../src-main/engine/data'
 import { loadBertTokenizer, type BertTokenizer } from '../../src-main/engine/tokenizer'
@@ -35,4 +37,19 @@ export function toyDocuments(count: number, seed: number, prefix = 'd'): NerDocu
 
 export function tinyTokenizer(): BertTokenizer {
   return loadBertTokenizer(TINY_BERT).tokenizer
+}
+
+/** Writes `docs` as a doccano JSONL file (what the import dialog and `data import` read). */
+export function doccanoFile(path: string, docs: readonly NerDocument[]): string {
+  writeFileSync(path, docs.map((d) => JSON.stringify({ text: d.text, label: d.spans.map((s) => [s.start, s.end, s.label]) })).join('\n') + '\n')
+  return path
+}
+
+/** A project "Toy" (PER, LOC) with 48 train, 12 dev and 12 test documents, all done. */
+export async function toyProject(host: Host, dir: string): Promise<number> {
+  const p = await host.call('project.create', { name: 'Toy', labels: [{ name: 'PER' }, { name: 'LOC' }] })
+  for (const [split, docs] of [['train', toyDocuments(48, 1, 't')], ['dev', toyDocuments(12, 2, 'v')], ['test', toyDocuments(12, 3, 's')]] as const) {
+    await host.call('dataset.import', { projectId: p.id, files: [{ path: doccanoFile(join(dir, `${split}.jsonl`), docs) }], format: 'doccano', split })
+  }
+  return p.id
 }

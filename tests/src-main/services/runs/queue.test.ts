@@ -3,32 +3,20 @@
  * after the current step and resume; reorder and remove queued runs; a run cut off by a restart
  * is marked interrupted and resumes from its last checkpoint; queued runs survive a restart.
  */
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { useTempDirs } from '../../../helpers/temp-dir'
 import { RESOURCES, useHosts } from '../../../helpers/host'
-import { TINY_BERT, toyDocuments } from '../../../helpers/toy-ner'
+import { TINY_BERT, toyProject as importToyProject } from '../../../helpers/toy-ner'
 import { createHost, type Host } from '../../../../src-main/host/create-host'
-import type { NerDocument } from '../../../../src-main/engine/data'
 import type { RunChange, RunProgress } from '../../../../src-shared/domain/run'
 
 const tempDir = useTempDirs()
 const newHost = useHosts(tempDir)
 
-function doccano(path: string, docs: NerDocument[]): string {
-  writeFileSync(path, docs.map((d) => JSON.stringify({ text: d.text, label: d.spans.map((s) => [s.start, s.end, s.label]) })).join('\n') + '\n')
-  return path
-}
 
-async function toyProject(host: Host): Promise<number> {
-  const p = await host.call('project.create', { name: 'Toy', labels: [{ name: 'PER' }, { name: 'LOC' }] })
-  const dir = tempDir()
-  for (const [split, docs] of [['train', toyDocuments(48, 1, 't')], ['dev', toyDocuments(12, 2, 'v')], ['test', toyDocuments(12, 3, 's')]] as const) {
-    await host.call('dataset.import', { projectId: p.id, files: [{ path: doccano(join(dir, `${split}.jsonl`), docs) }], format: 'doccano', split })
-  }
-  return p.id
-}
+const toyProject = (host: Host): Promise<number> => importToyProject(host, tempDir())
 
 /** 6 steps per epoch on the toy data. */
 const CONFIG = { model: TINY_BERT, epochs: 3, batchSize: 8, learningRate: 5e-3, maxLength: 32, dropout: 0, seed: 1, evalEvery: 'epoch' }
