@@ -12,6 +12,7 @@ import { resolveDataDir } from '../config/data-dir'
 import { CONTENT_SECURITY_POLICY } from '../host/static-files'
 import { IPC_EVENT, IPC_INVOKE } from './channels'
 import { senderAllowed } from './sender'
+import { utilityTrainer } from './trainer'
 
 const here = import.meta.dirname
 const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(here, '../renderer/index.html')).href
@@ -81,6 +82,7 @@ async function start(): Promise<void> {
       dataDir: resolveDataDir({ flag: flag('--data-dir'), platformDefault: app.getPath('userData') }),
       kind: 'electron',
       warmBackend: true,
+      spawnTrainer: utilityTrainer(here),
       runtime: `Electron ${process.versions.electron}`,
       dialogs: {
         async savePath(defaultName, folder) {
