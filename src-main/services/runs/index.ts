@@ -262,6 +262,9 @@ export function createRunService(db: DB, options: RunServiceOptions) {
     }
 
     const onMessage = (m: TrainerMessage): void => {
+      // Messages still in flight when the host closes (and its database with it) are dropped:
+      // the run is marked interrupted when the store is next opened.
+      if (closing) return
       try {
         switch (m.type) {
           case 'ready':
@@ -347,7 +350,11 @@ export function createRunService(db: DB, options: RunServiceOptions) {
             break
         }
       } catch (err) {
-        log('error', `Could not record a trainer message (${m.type}): ${(err as Error).message}`)
+        try {
+          log('error', `Could not record a trainer message (${m.type}): ${(err as Error).message}`)
+        } catch {
+          // The store itself is failing: nothing more can be recorded for this run.
+        }
       }
     }
     handle.onMessage(onMessage)
