@@ -3,6 +3,7 @@
  * the asked shape, seeded random batches, step timing, an optional per-kernel profile, the
  * PyTorch reference run (bench/reference/torch_bert.py) and the summary/JSON output.
  */
+import { seededRandom } from '../../src-shared/domain/splits'
 import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
@@ -123,20 +124,8 @@ export interface Bench {
   params: number
 }
 
-/** A small seeded generator (mulberry32), so every run sees the same ids and labels. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export function randomBatches(o: BenchOptions, count: number): TensorBatch[] {
-  const rand = rng(o.seed * 2654435761 + 1)
+  const rand = seededRandom(o.seed * 2654435761 + 1)
   const n = o.batch * o.seq
   const out: TensorBatch[] = []
   for (let b = 0; b < count; b++) {
