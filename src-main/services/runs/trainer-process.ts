@@ -32,7 +32,9 @@ export interface TrainerEntry {
 
 /** Where the trainer's code is: the built bundle's trainer.js, else the source through tsx. */
 export function defaultTrainerEntry(): TrainerEntry {
-  const built = fileURLToPath(new URL('./trainer.js', import.meta.url))
+  // In the bundle this module may sit in out/main/ or in out/main/chunks/; trainer.js is in out/main/.
+  const candidates = ['./trainer.js', '../trainer.js'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  const built = candidates.find((p) => existsSync(p)) ?? candidates[0]!
   if (existsSync(built)) return { path: built, execArgv: [] }
   const source = fileURLToPath(new URL('../../trainer/index.ts', import.meta.url))
   if (existsSync(source)) return { path: source, execArgv: ['--import', 'tsx'] }
