@@ -63,6 +63,11 @@ export const Peft = z.discriminatedUnion('method', [
     embeddings: z.boolean().default(true),
     /** Freeze the bottom k encoder layers; a negative k freezes all but the top |k|. */
     layers: z.number().int().default(0),
+    /**
+     * Compute the frozen layers' output once per window and reuse it in later epochs. Only
+     * when that output cannot change: dropout 0, no augmentation, no adversarial training.
+     */
+    cacheOutputs: z.boolean().default(true),
   }),
   z.strictObject({ method: z.literal('bitfit') }),
   z.strictObject({

@@ -45,6 +45,12 @@ export interface ForwardOptions {
   wordEmbeddingDelta?: tf.Tensor
   /** Receives the gathered word embeddings [batch, seq, hidden] (adversarial training needs their gradient). */
   wordEmbeddingHook?: (words: tf.Tensor) => tf.Tensor
+  /**
+   * Start from layer `layer` with `hidden` [batch*seq, hidden] as its input (the output of the
+   * embeddings and layers below, computed earlier: see train/frozen-cache.ts) instead of from
+   * the embeddings.
+   */
+  from?: { layer: number; hidden: tf.Tensor2D }
 }
 
 export interface BertOutput {
@@ -187,13 +193,24 @@ export function bertForward(model: BertModel, inputs: BertInputs, options: Forwa
   const [B, S] = inputs.inputIds.shape
   const H = model.config.hidden_size
   const bias = attentionBias(inputs.attentionMask)
-  let x = bertEmbeddings(model, inputs, options)
-  const hidden: tf.Tensor3D[] | undefined = options.hiddenStates ? [x.reshape([B, S, H])] : undefined
-  for (let i = 0; i < model.config.num_hidden_layers; i++) {
+  const from = options.from
+  if (from && (from.hidden.shape[0] !== B * S || from.hidden.shape[1] !== H)) throw new Error(`the cached hidden states are [${from.hidden.shape}], the batch needs [${B * S}, ${H}]`)
+  let x = from ? from.hidden : bertEmbeddings(model, inputs, options)
+  const hidden: tf.Tensor3D[] | undefined = options.hiddenStates && !from ? [x.reshape([B, S, H])] : undefined
+  for (let i = from?.layer ?? 0; i < model.config.num_hidden_layers; i++) {
     x = bertLayer(model, i, x, bias, B, S, options)
     hidden?.push(x.reshape([B, S, H]))
   }
   return { lastHidden: x.reshape([B, S, H]), hiddenStates: hidden }
+}
+
+/** The embeddings and layers [0, layers) in eval mode: [batch*seq, hidden]. Call inside tf.tidy. */
+export function bertPrefix(model: BertModel, inputs: BertInputs, layers: number): tf.Tensor2D {
+  const [B, S] = inputs.inputIds.shape
+  const bias = attentionBias(inputs.attentionMask)
+  let x = bertEmbeddings(model, inputs, { training: false })
+  for (let i = 0; i < layers; i++) x = bertLayer(model, i, x, bias, B, S, { training: false })
+  return x
 }
 
 export function countParams(params: ParamMap, names?: Iterable<string>): number {

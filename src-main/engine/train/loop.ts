@@ -25,6 +25,10 @@ import type { BertTokenizer } from '../tokenizer'
 import { predictEncoded, type DocumentPrediction } from '../infer/predict'
 import { saveCheckpoint, type TrainerState } from './checkpoint'
 import { accumulate, disposeGrads, lossAndGradients } from './step'
+import { FrozenOutputCache, frozenCacheBlocker, frozenPrefixLayers } from './frozen-cache'
+
+/** Memory the frozen-output cache may hold (windows × tokens × hidden × 4 bytes). */
+const FROZEN_CACHE_BYTES = 2 * 2 ** 30
 
 export class TrainingError extends Error {
   constructor(
@@ -163,6 +167,24 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
   const trainableParams = countParams(model.params, trainable)
   const totalParams = countParams(model.params)
 
+  // The frozen bottom of the model gives the same output every epoch when nothing random happens in it: compute it once per window.
+  const frozenCache = ((): FrozenOutputCache | null => {
+    if (config.peft?.method !== 'freeze' || !config.peft.cacheOutputs) return null
+    const layers = frozenPrefixLayers(model, trainable)
+    const blocker = frozenCacheBlocker({
+      layers,
+      dropout: Math.max(model.config.hidden_dropout_prob, model.config.attention_probs_dropout_prob),
+      augmentation: config.augmentation !== null,
+      adversarial: config.adversarial !== null,
+    })
+    if (blocker) {
+      log('info', `The frozen layers' outputs are recomputed every step: ${blocker}.`)
+      return null
+    }
+    log('info', `The embeddings and ${layers} frozen layer(s) are computed once per window and reused in later epochs (up to ${Math.round(FROZEN_CACHE_BYTES / 2 ** 20)} MB).`)
+    return new FrozenOutputCache(model, layers, tokenizer.pad.id, FROZEN_CACHE_BYTES)
+  })()
+
   const accumulation = config.gradientAccumulation
   const batchesPerEpoch = Math.ceil(firstEpochWindows.length / config.batchSize)
   const weights = config.classWeights ? classWeights(config.classWeights, tagSet, train.windows) : undefined
@@ -249,7 +271,7 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
         const seed = (config.seed * 1_000_003 + (state.step * accumulation + k) * 7919) % 2147483647
         const r = config.adversarial
           ? adversarialLossAndGradients(model, batch, trainable, { seed, scale: 1 / group.length, loss: lossOptions, attack: config.adversarial })
-          : lossAndGradients(model, batch, trainable, { seed, scale: 1 / group.length, loss: lossOptions })
+          : lossAndGradients(model, batch, trainable, { seed, scale: 1 / group.length, loss: lossOptions, ...(frozenCache ? { frozen: frozenCache } : {}) })
         loss += r.loss / group.length
         accumulate(grads, r.grads)
         tokens += countTokens(batch)
@@ -310,6 +332,10 @@ export async function trainTokenClassifier(input: TrainInput): Promise<TrainResu
   if (leaked > 0) log('warn', `${leaked} tensors were not released during training`)
   optimizer.dispose()
   model.frozenWeights = undefined
+  if (frozenCache) {
+    const c = frozenCache.summary
+    log('info', `Frozen-output cache: ${c.windows} windows (${(c.bytes / 2 ** 20).toFixed(1)} MB), ${c.hits} reused, ${c.misses} computed.`)
+  }
   return {
     status,
     steps: state.step,

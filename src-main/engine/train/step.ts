@@ -7,6 +7,8 @@ import { classifierForward, tokenCrossEntropy, type LossOptions, type TokenClass
 import type { BertInputs } from '../model/bert'
 import { crfTokenLoss } from '../heads/crf'
 import { crfParamsOf, crfProbabilities } from '../heads/crf-head'
+import type { Batch } from '../data'
+import type { FrozenOutputCache } from './frozen-cache'
 
 /** A padded batch as flat row-major arrays [batchSize × seqLength]. */
 export interface TensorBatch {
@@ -17,6 +19,8 @@ export interface TensorBatch {
   labels?: Int32Array
   batchSize: number
   seqLength: number
+  /** The windows of the rows (Batch has them; the frozen-output cache needs them). */
+  windows?: Batch['windows']
 }
 
 export function batchInputs(b: TensorBatch): BertInputs {
@@ -42,7 +46,7 @@ export function lossAndGradients(
   model: TokenClassifier,
   batch: TensorBatch,
   trainable: readonly string[],
-  options: { seed: number; loss?: LossOptions; scale?: number },
+  options: { seed: number; loss?: LossOptions; scale?: number; frozen?: FrozenOutputCache },
 ): GradientResult {
   if (!batch.labels) throw new Error('a training batch needs labels')
   const vars = trainable.map((n) => {
@@ -54,8 +58,9 @@ export function lossAndGradients(
   const { value, grads } = tf.tidy(() => {
     const inputs = batchInputs(batch)
     const labels = tf.tensor2d(batch.labels!, [batch.batchSize, batch.seqLength], 'int32')
+    const from = options.frozen && batch.windows ? { layer: options.frozen.layers, hidden: options.frozen.hiddenFor(batch as Batch) } : undefined
     return tf.variableGrads(() => {
-      const { logits } = classifierForward(model, inputs, { training: true, seed: options.seed })
+      const { logits } = classifierForward(model, inputs, { training: true, seed: options.seed, ...(from ? { from } : {}) })
       // A CRF head trains on its own likelihood (label smoothing and class weights do not apply to it).
       const loss = model.crf ? crfTokenLoss(logits, labels, crfParamsOf(model), model.crf) : tokenCrossEntropy(logits, labels, options.loss)
       return (scale === 1 ? loss : tf.mul(loss, scale)) as tf.Scalar
