@@ -3,7 +3,7 @@
  * Runs as a forked Node process (CLI, browser host) or an Electron utilityProcess; either way
  * a crash, an out-of-memory or a NaN storm here cannot take the host down.
  */
-import { createControl, runEvaluateJob, runPredictJob, runPretrainJob, runTrainJob } from './jobs'
+import { createControl, runEvaluateJob, runExportJob, runPredictJob, runPretrainJob, runTrainJob } from './jobs'
 import type { TrainerMessage, TrainerRequest } from './protocol'
 
 interface Channel {
@@ -20,15 +20,31 @@ function nodeChannel(): Channel {
   process.on('disconnect', () => {
     if (!leaving) process.exit(1)
   })
+  // Messages handed to process.send whose write has not completed: disconnecting before they
+  // are written drops them (a large predictions message at the end of a job was lost this way).
+  let unsent = 0
+  let whenFlushed: (() => void) | null = null
+  const flushed = (): void => {
+    unsent--
+    if (unsent === 0 && whenFlushed) whenFlushed()
+  }
   return {
-    send: (m) => process.send!(m),
+    send: (m) => {
+      unsent++
+      process.send!(m, undefined, undefined, flushed)
+    },
     onMessage: (h) => process.on('message', (m) => h(m as TrainerRequest)),
     exit: (code) => {
-      // Leave once everything sent so far is flushed: disconnecting lets the queue drain.
       leaving = true
       process.exitCode = code
-      process.disconnect()
-      setTimeout(() => process.exit(code), 2000).unref()
+      const leave = (): void => {
+        if (process.connected) process.disconnect()
+        setTimeout(() => process.exit(code), 2000).unref()
+      }
+      if (unsent === 0) leave()
+      else whenFlushed = leave
+      // Should a write never complete, do not linger.
+      setTimeout(() => process.exit(code), 30_000).unref()
     },
   }
 }
@@ -65,7 +81,8 @@ ch.onMessage((m) => {
         else {
           if (job.kind === 'evaluate') await runEvaluateJob(job, ch.send)
           else if (job.kind === 'pretrain') await runPretrainJob(job, ch.send, control)
-          else await runPredictJob(job, ch.send)
+          else if (job.kind === 'export') await runExportJob(job, ch.send)
+          else await runPredictJob(job, ch.send, control)
           ch.send({ type: 'done' })
         }
         ch.exit(0)

@@ -20,6 +20,8 @@ import { loadStartingModel } from './model-source'
 import type { DataRecord, EvaluateJob, PredictJob, PretrainJob, TrainerMessage, TrainJob, TrainSummary } from './protocol'
 import { pretrainMlm } from '../engine/train/pretrain'
 import { dictionarySegmenter, discoverChineseWords } from '../engine/data/mlm'
+import { loadTfjsTokenClassifier, writeTfjsExport } from '../engine/model/tfjs-format'
+import type { ExportJob } from './protocol'
 
 export type Send = (m: TrainerMessage) => void
 
@@ -193,16 +195,40 @@ export async function runEvaluateJob(job: EvaluateJob, send: Send): Promise<void
   disposeParams(model.params)
 }
 
-export async function runPredictJob(job: PredictJob, send: Send): Promise<void> {
+export async function runPredictJob(job: PredictJob, send: Send, control?: Control): Promise<void> {
   const backend = await initBackend(job.backend)
   send({ type: 'ready', backend, pid: process.pid })
   const { tokenizer } = loadBertTokenizer(job.modelDir)
   const { model } = loadTokenClassifier(job.modelDir)
   const tagSet = tagSetFromId2Label(model.labels)
-  const docs = job.texts.map((t) => ({ id: t.id, text: t.text, spans: [] }))
-  const predictions = predictDocuments(model, tokenizer, tagSet, docs, { maxLength: job.maxLength, batchSize: job.batchSize, labelAllSubtokens: job.labelAllSubtokens })
-  send({ type: 'predictions', split: 'input', items: predictions.map((p) => ({ id: p.docId, spans: p.spans })) })
-  disposeParams(model.params)
+  const texts = job.textsFile ? readTextsFile(job.textsFile) : (job.texts ?? [])
+  const chunk = Math.max(1, job.chunkSize ?? texts.length)
+  try {
+    for (let from = 0; from < texts.length || from === 0; from += chunk) {
+      // Let a cancel message in between chunks.
+      if (from > 0) await new Promise((r) => setImmediate(r))
+      if (control?.cancelled) break
+      const docs = texts.slice(from, from + chunk).map((t) => ({ id: t.id, text: t.text, spans: [] }))
+      const predictions = predictDocuments(model, tokenizer, tagSet, docs, { maxLength: job.maxLength, batchSize: job.batchSize, labelAllSubtokens: job.labelAllSubtokens })
+      send({ type: 'predictions', split: 'input', items: predictions.map((p) => ({ id: p.docId, spans: p.spans, confidence: p.confidence })) })
+      if (job.chunkSize) send({ type: 'predict-progress', done: Math.min(texts.length, from + chunk), total: texts.length })
+      if (texts.length === 0) break
+    }
+  } finally {
+    disposeParams(model.params)
+  }
+}
+
+/** JSON Lines of { id, text }; a broken line names its number. */
+function readTextsFile(path: string): { id: string | number; text: string }[] {
+  const out: { id: string | number; text: string }[] = []
+  for (const [i, line] of readFileSync(path, 'utf8').split('\n').entries()) {
+    if (!line.trim()) continue
+    const r = JSON.parse(line) as { id?: unknown; text?: unknown }
+    if ((typeof r.id !== 'number' && typeof r.id !== 'string') || typeof r.text !== 'string') throw new TrainingError(`${path} line ${i + 1}: expected { id, text }`)
+    out.push({ id: r.id, text: r.text })
+  }
+  return out
 }
 
 export async function runPretrainJob(job: PretrainJob, send: Send, control: Control): Promise<void> {
@@ -245,4 +271,43 @@ export async function runPretrainJob(job: PretrainJob, send: Send, control: Cont
   })
   send({ type: 'pretrained', outDir: job.outDir, steps: result.steps, finalLoss: result.finalLoss, elapsedMs: result.elapsedMs, status: result.status })
   disposeParams(starting.model.params)
+}
+
+/** Writes a checkpoint's tfjs export; for int8, evaluates the float and the int8 model on the same split. */
+export async function runExportJob(job: ExportJob, send: Send): Promise<void> {
+  const backend = await initBackend(job.backend)
+  send({ type: 'ready', backend, pid: process.pid })
+  const written = writeTfjsExport(job.modelDir, job.outDir, { quantize: job.format === 'int8', generatedBy: job.generatedBy })
+  send({ type: 'exported', files: written.files, weightBytes: written.weightBytes, floatWeightBytes: written.floatWeightBytes, head: written.head, adapters: written.adapters, quantizedTensors: written.quantizedTensors })
+  const c = job.compare
+  if (!c) return
+  const docs = readDataFile(c.dataFile).filter((r) => r.split === c.split).map(toDoc)
+  if (docs.length === 0) throw new TrainingError(`there are no documents in the ${c.split} split to compare the int8 model with the float one`)
+  const { tokenizer } = loadBertTokenizer(job.modelDir)
+  const float = loadTokenClassifier(job.modelDir).model
+  const int8 = loadTfjsTokenClassifier(job.outDir).model
+  try {
+    const tagSet = tagSetFromId2Label(float.labels)
+    const opts = { maxLength: c.maxLength, stride: c.stride, batchSize: c.batchSize, labelAllSubtokens: c.labelAllSubtokens }
+    const encoded = encodeDocuments(docs, tokenizer, tagSet, opts).documents
+    const evalOpts = { ...opts, evalBatchSize: c.batchSize, evalMode: 'default' as const }
+    const a = evaluateEncoded(float, tokenizer, tagSet, docs, encoded, evalOpts)
+    const b = evaluateEncoded(int8, tokenizer, tagSet, docs, encoded, evalOpts)
+    // How often the two models predict the very same spans (start, end, type).
+    const key = (s: { start: number; end: number; label: string }): string => `${s.start}:${s.end}:${s.label}`
+    let matched = 0
+    let total = 0
+    let identical = 0
+    a.predictions.forEach((p, i) => {
+      const mine = new Set(p.spans.map(key))
+      const theirs = b.predictions[i]!.spans.map(key)
+      matched += theirs.filter((k) => mine.has(k)).length
+      total += mine.size + theirs.length
+      if (mine.size === theirs.length && theirs.every((k) => mine.has(k))) identical++
+    })
+    send({ type: 'quantization', split: c.split, documents: docs.length, float: a.evaluation, int8: b.evaluation, spanAgreement: total === 0 ? 1 : (2 * matched) / total, identicalDocuments: identical })
+  } finally {
+    disposeParams(float.params)
+    disposeParams(int8.params)
+  }
 }

@@ -57,7 +57,11 @@ export interface EvaluateJob {
 export interface PredictJob {
   kind: 'predict'
   modelDir: string
-  texts: { id: string | number; text: string }[]
+  /** The texts, inline (a few), or `textsFile` (JSON Lines of { id, text }) for a whole dataset. */
+  texts?: { id: string | number; text: string }[]
+  textsFile?: string
+  /** Predict and send this many documents at a time, with a progress message after each (default: all at once). */
+  chunkSize?: number
   maxLength: number
   batchSize: number
   labelAllSubtokens: boolean
@@ -73,13 +77,30 @@ export interface PretrainJob {
   backend: BackendPreference
 }
 
-export type TrainerJob = TrainJob | EvaluateJob | PredictJob | PretrainJob
+/** Export a checkpoint in the tfjs format (float32, or int8 weights), and for int8 measure both on a split. */
+export interface ExportJob {
+  kind: 'export'
+  /** The checkpoint folder (a run's best). */
+  modelDir: string
+  /** Where the files go (a staging folder the host moves into place). */
+  outDir: string
+  format: 'tfjs' | 'int8'
+  /** Written into model.json's generatedBy. */
+  generatedBy: string
+  /** int8: evaluate the float and the int8 model on this split of the data file. */
+  compare?: { dataFile: string; split: string; maxLength: number; stride?: number; batchSize: number; labelAllSubtokens: boolean }
+  backend: BackendPreference
+}
+
+export type TrainerJob = TrainJob | EvaluateJob | PredictJob | PretrainJob | ExportJob
 
 export type TrainerRequest = { type: 'job'; job: TrainerJob } | { type: 'cancel' } | { type: 'pause' } | { type: 'resume' }
 
 export interface DocumentPredictionRecord {
   id: string | number
   spans: PredictedSpan[]
+  /** The least confident word's tag probability (see leastWordConfidence). */
+  confidence?: number
 }
 
 export interface TrainSummary {
@@ -109,7 +130,10 @@ export type TrainerMessage =
   | { type: 'evaluation'; split: string; mode: 'default' | 'strict'; checkpoint: string; evaluation: NerEvaluation }
   | { type: 'predictions'; split: string; items: (DocumentPredictionRecord & { gold?: DataRecord['spans'] })[] }
   | { type: 'robustness'; split: string; rows: RobustnessRow[] }
+  | { type: 'predict-progress'; done: number; total: number }
   | { type: 'pretrain-step'; step: number; totalSteps: number; loss: number; etaMs: number; tokensPerSecond: number }
   | { type: 'pretrained'; outDir: string; steps: number; finalLoss: number; elapsedMs: number; status: 'completed' | 'cancelled' }
+  | { type: 'exported'; files: { name: string; bytes: number }[]; weightBytes: number; floatWeightBytes: number; head: 'softmax' | 'crf'; adapters: { size: number } | null; quantizedTensors: number }
+  | { type: 'quantization'; split: string; documents: number; float: NerEvaluation; int8: NerEvaluation; spanAgreement: number; identicalDocuments: number }
   | { type: 'done'; summary?: TrainSummary }
   | { type: 'error'; message: string; step?: number }
