@@ -48,6 +48,8 @@ export const DocumentItem = z.strictObject({
   spans: z.array(SpanTuple),
   /** Version of the shown annotation (0 when the document has none yet). */
   version: z.number().int().nonnegative(),
+  /** With a suggestion run (`runId` in the filter): that model's confidence in the document, null when it has not predicted it. */
+  modelConfidence: z.number().nullable().optional(),
 })
 export type DocumentItem = z.infer<typeof DocumentItem>
 
@@ -60,10 +62,16 @@ export const DocumentFilter = z.strictObject({
   text: z.string().max(500).optional(),
   offset: z.number().int().nonnegative().default(0),
   limit: z.number().int().positive().max(500).default(50),
-  /** Queue order: the documents' order, or a shuffle that is the same for the same seed. */
-  order: z.enum(['position', 'random']).default('position'),
+  /**
+   * Queue order: the documents' order, a shuffle that is the same for the same seed, or the
+   * documents a finished run's model is least sure of first (needs `runId`; documents it has not
+   * predicted come last, in document order).
+   */
+  order: z.enum(['position', 'random', 'least-confident']).default('position'),
   seed: z.number().int().min(0).max(2 ** 31).default(0),
-})
+  /** The run whose suggestions order the queue and give each row its modelConfidence. */
+  runId: z.number().int().positive().optional(),
+}).refine((f) => f.order !== 'least-confident' || f.runId !== undefined, { message: 'least-confident order needs the runId of the model whose confidence orders it', path: ['runId'] })
 export type DocumentFilter = z.input<typeof DocumentFilter>
 
 export const DocumentPage = z.strictObject({ total: z.number().int().nonnegative(), items: z.array(DocumentItem) })

@@ -170,6 +170,18 @@ export function tokenTags(probs: Float32Array, tagSet: TagSet, options: WordRead
 }
 
 /**
+ * How sure the model is of a document: the lowest confidence of any word's predicted tag (an
+ * "O" it hesitates on counts as much as an entity), 1 for a document without words. The
+ * "least confident first" queue order sorts by it.
+ */
+export function leastWordConfidence(probs: Float32Array, tagSet: TagSet, options: WordReadOptions): number {
+  const { confidence } = readWords(probs, tagSet, options)
+  let least = 1
+  for (const c of confidence) if (c < least) least = c
+  return least
+}
+
+/**
  * Character spans of the entities in document token probabilities [tokenCount * numTags]
  * (mergeWindowPredictions' result; one-hot rows for gold tags), in text order. `offsets` are
  * the document's token offsets (EncodedDocument.offsets).

@@ -17,6 +17,7 @@ export {
 export { collate, countTokens, makeBatches, paddingWaste, shuffleInPlace, splitBatchOutput, type Batch, type BatchOptions } from './batch'
 export {
   decodeSpans,
+  leastWordConfidence,
   mergeByDocument,
   mergeWindowPredictions,
   softmaxRows,

@@ -7,6 +7,7 @@ import type { TokenClassifier } from '../heads/token-classification'
 import type { BertTokenizer } from '../tokenizer'
 import {
   decodeSpans,
+  leastWordConfidence,
   encodeDocuments,
   makeBatches,
   mergeByDocument,
@@ -40,6 +41,8 @@ export interface DocumentPrediction {
   goldWordTags: string[]
   /** Gold spans as encoded (whole words). */
   goldSpans: EncodedDocument['spans']
+  /** The least confident word's tag probability (1 without words): low means worth a human look. */
+  confidence: number
 }
 
 export function predictEncoded(
@@ -72,6 +75,7 @@ export function predictEncoded(
       wordTags: d.tokenCount === 0 ? [] : tokenTags(probs, tagSet, read),
       goldWordTags: d.wordTags,
       goldSpans: d.spans,
+      confidence: d.tokenCount === 0 ? 1 : leastWordConfidence(probs, tagSet, read),
     }
   })
 }

@@ -112,7 +112,7 @@ export function createDatasetService(db: DB, projects: ProjectService, uploads: 
 
     list(filter) {
       projects.get(filter.projectId)
-      return docs.listDocuments(db, filter, filter.offset, filter.limit, { kind: filter.order, seed: filter.seed })
+      return docs.listDocuments(db, filter, filter.offset, filter.limit, { kind: filter.order, seed: filter.seed, ...(filter.runId !== undefined ? { runId: filter.runId } : {}) })
     },
 
     setSplit(projectId, documentIds, split) {

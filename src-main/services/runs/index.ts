@@ -521,16 +521,22 @@ export function createRunService(db: DB, options: RunServiceOptions) {
         waiters.set(id, list)
       })
     },
-    /** Runs a one-off evaluate or predict job in a trainer process and collects its messages. */
-    async runJob(job: TrainerJob, onMessage?: (m: TrainerMessage) => void): Promise<TrainerMessage[]> {
+    /**
+     * Runs a one-off evaluate or predict job in a trainer process and collects its messages
+     * (those `keep` accepts, default all). Aborting `signal` asks the job to stop at its next chunk.
+     */
+    async runJob(job: TrainerJob, onMessage?: (m: TrainerMessage) => void, options: { signal?: AbortSignal; keep?: (m: TrainerMessage) => boolean } = {}): Promise<TrainerMessage[]> {
       const handle = spawn()
       const messages: TrainerMessage[] = []
       handle.onMessage((m) => {
-        messages.push(m)
+        if (!options.keep || options.keep(m)) messages.push(m)
         onMessage?.(m)
       })
       handle.send({ type: 'job', job })
+      const abort = (): void => handle.send({ type: 'cancel' })
+      options.signal?.addEventListener('abort', abort, { once: true })
       const exit = await handle.exited
+      options.signal?.removeEventListener('abort', abort)
       const error = messages.find((m) => m.type === 'error')
       if (error && error.type === 'error') throw new AppError('FAILED', error.message)
       if (!messages.some((m) => m.type === 'done')) {

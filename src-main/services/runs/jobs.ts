@@ -16,7 +16,7 @@ import type { RobustnessRow } from '../../engine/infer/robustness'
 import type { RunService } from '.'
 import { readDocumentsFile } from './files'
 
-function checkpointDir(runs: RunService, db: DB, id: number, which: 'best' | 'last'): { dir: string; config: RunConfig; run: repo.Run } {
+export function checkpointDir(runs: RunService, db: DB, id: number, which: 'best' | 'last'): { dir: string; config: RunConfig; run: repo.Run } {
   const run = repo.getRun(db, id)
   if (!run) throw new AppError('NOT_FOUND', `There is no run with id ${id}.`)
   const dir = join(runs.runDir(id), which)

@@ -54,6 +54,7 @@ interface ItemRow {
   annotator: string | null
   spans: string | null
   version: number | null
+  model_confidence?: number | null
 }
 
 function rowToItem(r: ItemRow): DocumentItem {
@@ -66,6 +67,7 @@ function rowToItem(r: ItemRow): DocumentItem {
     annotator: r.annotator,
     spans: r.spans ? (JSON.parse(r.spans) as SpanTuple[]) : [],
     version: r.version ?? 0,
+    ...(r.model_confidence !== undefined ? { modelConfidence: r.model_confidence } : {}),
   }
 }
 
@@ -102,17 +104,27 @@ function where(q: DocumentQuery): { sql: string; params: unknown[] } {
 /** A shuffle that is stable for a seed: order by a multiplicative hash of (id XOR seed); SQLite has no ^, so a|b - a&b. */
 const RANDOM_ORDER = '((((d.id | ?1) - (d.id & ?1)) * 2654435761) % 4294967296), d.id'
 
-export function listDocuments(db: DB, q: DocumentQuery, offset: number, limit: number, order: { kind: 'position' | 'random'; seed: number } = { kind: 'position', seed: 0 }): { total: number; items: DocumentItem[] } {
+export type DocumentOrder = { kind: 'position' | 'random' | 'least-confident'; seed: number; runId?: number }
+
+function orderBy(order: DocumentOrder): string {
+  if (order.kind === 'random') return RANDOM_ORDER.replaceAll('?1', String((order.seed * 7919 + 104729) % 2147483647))
+  if (order.kind === 'least-confident') return 'ms.confidence IS NULL, ms.confidence, d.position'
+  return 'd.position'
+}
+
+export function listDocuments(db: DB, q: DocumentQuery, offset: number, limit: number, order: DocumentOrder = { kind: 'position', seed: 0 }): { total: number; items: DocumentItem[] } {
   const w = where(q)
   // Counting needs the shown annotation only when a filter looks at it.
   const join = q.status !== undefined || q.labelId !== undefined ? SHOWN_ANNOTATION : ''
   const total = (cached(db, `SELECT count(*) AS n FROM documents d ${join} WHERE ${w.sql}`).get(...w.params) as { n: number }).n
+  const runId = order.runId
+  const model = runId === undefined ? { select: '', join: '', params: [] } : { select: ', ms.confidence AS model_confidence', join: 'LEFT JOIN model_suggestions ms ON ms.run_id = ? AND ms.document_id = d.id', params: [runId] }
   const rows = db
     .prepare(
-      `SELECT d.id, d.position, d.text, d.split, a.status, a.annotator, a.spans, a.version
-       FROM documents d ${SHOWN_ANNOTATION} WHERE ${w.sql} ORDER BY ${order.kind === 'random' ? RANDOM_ORDER.replaceAll('?1', String((order.seed * 7919 + 104729) % 2147483647)) : 'd.position'} LIMIT ? OFFSET ?`,
+      `SELECT d.id, d.position, d.text, d.split, a.status, a.annotator, a.spans, a.version${model.select}
+       FROM documents d ${SHOWN_ANNOTATION} ${model.join} WHERE ${w.sql} ORDER BY ${orderBy(runId === undefined && order.kind === 'least-confident' ? { ...order, kind: 'position' } : order)} LIMIT ? OFFSET ?`,
     )
-    .all(...w.params, limit, offset) as ItemRow[]
+    .all(...model.params, ...w.params, limit, offset) as ItemRow[]
   return { total, items: rows.map(rowToItem) }
 }
 

@@ -46,3 +46,39 @@ export function dictionarySource(dictionary: Dictionary): SuggestionSource {
     },
   }
 }
+
+/**
+ * A finished run's predictions for this document (suggestions.get), proposed where nothing is
+ * annotated yet and at or above `minConfidence`.
+ */
+export function modelSource(predicted: readonly { start: number; end: number; labelId: number; confidence: number }[], minConfidence = 0): SuggestionSource {
+  return {
+    id: 'model',
+    suggest(_text, spans) {
+      const free = (s: number, e: number): boolean => spans.every(([a, b]) => e <= a || s >= b)
+      return predicted
+        .filter((p) => p.confidence >= minConfidence && free(p.start, p.end))
+        .map((p) => ({ start: p.start, end: p.end, labelId: p.labelId, source: 'model' as const, confidence: p.confidence }))
+        .sort((a, b) => a.start - b.start)
+    },
+  }
+}
+
+/**
+ * Suggestions of several sources, in text order; where two overlap, the first source's wins
+ * (the model before the dictionary: it has seen the context).
+ */
+export function combineSources(sources: readonly SuggestionSource[]): SuggestionSource {
+  return {
+    id: sources[0]?.id ?? 'dictionary',
+    suggest(text, spans) {
+      const out: Suggestion[] = []
+      for (const source of sources) {
+        for (const s of source.suggest(text, spans)) {
+          if (out.every((o) => s.end <= o.start || s.start >= o.end)) out.push(s)
+        }
+      }
+      return out.sort((a, b) => a.start - b.start)
+    },
+  }
+}

@@ -1,6 +1,6 @@
 // Token probabilities -> word tags and character spans.
 import { describe, expect, it } from 'vitest'
-import { buildTagSet, decodeSpans, encodeDocument, softmaxRows, tokenTags, type NerDocument, type TagSet, type TrainingScheme } from '../../../../src-main/engine/data'
+import { buildTagSet, decodeSpans, encodeDocument, leastWordConfidence, softmaxRows, tokenTags, type NerDocument, type TagSet, type TrainingScheme } from '../../../../src-main/engine/data'
 import { getEntities } from '../../../../src-shared/domain/seqeval'
 import { oneHot, tinyTokenizer } from './tiny'
 
@@ -96,6 +96,17 @@ describe('decodeSpans', () => {
     expect(spans).toHaveLength(2)
     expect(spans[0]!.confidence).toBeCloseTo((0.5 + 0.9) / 2, 6)
     expect(spans[1]!.confidence).toBeCloseTo(0.5, 6)
+  })
+
+  it("a document's confidence is its least sure word's, an unsure O included", () => {
+    const tagSet = buildTagSet(['LOC'], 'iob2')
+    const text = '我在北京'
+    const e = encodeDocument({ id: 1, text, spans: [] }, tok, tagSet, { maxLength: 64 })
+    const probs = wordProbs(tagSet, ['O', 'O', 'B-LOC', 'I-LOC'], 0.9)
+    expect(leastWordConfidence(probs, tagSet, { wordStarts: e.wordStarts })).toBeCloseTo(0.9, 6)
+    probs.set([0.4, 0.35, 0.25], 1 * 3) // 在: O at 0.4 only
+    expect(leastWordConfidence(probs, tagSet, { wordStarts: e.wordStarts })).toBeCloseTo(0.4, 6)
+    expect(leastWordConfidence(new Float32Array(0), tagSet, { wordStarts: new Uint8Array(0) })).toBe(1)
   })
 
   it('with labelAllSubtokens, IOBES reads a word from its first and last pieces; confidence averages the pieces', () => {
