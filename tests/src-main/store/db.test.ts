@@ -27,6 +27,8 @@ describe('openDatabase', () => {
       'import_staging',
       'imports',
       'labels',
+      'model_suggestions',
+      'models',
       'projects',
       'run_evaluations',
       'run_logs',
