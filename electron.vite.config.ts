@@ -16,11 +16,13 @@ export default defineConfig({
     build: {
       rollupOptions: {
         // index: the Electron shell; cli: the plain-Node `tagtune` command and browser host;
-        // trainer: the process each training run (or evaluation) runs in.
+        // trainer: the process each training run (or evaluation) runs in; model-server: the
+        // process that serves a run's model over HTTP (serving.start).
         input: {
           index: resolve(dir, 'src-main/electron/main.ts'),
           cli: resolve(dir, 'src-main/cli/index.ts'),
           trainer: resolve(dir, 'src-main/trainer/index.ts'),
+          'model-server': resolve(dir, 'src-main/serve/child.ts'),
         },
         external: nativeOptional,
       },
