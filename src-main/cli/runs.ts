@@ -9,8 +9,8 @@ import type { Host } from '../host/create-host'
 import { AppError } from '../../src-shared/ipc/errors'
 import { formatReport, type NerEvaluation } from '../../src-shared/domain/ner-eval'
 import type { RunDetail, RunEvaluation, RunProgress, RunSummary } from '../../src-shared/domain/run'
-import { FORMATS, type Format } from '../../src-shared/domain/dataset'
-import { readDocumentsFile, writePredictionsFile } from '../services/runs/files'
+import { FILE_TAG_SCHEMES, FORMATS, type FileTagScheme, type Format } from '../../src-shared/domain/dataset'
+import { defaultOutputFormat, predictFile, writePredictions } from '../services/runs/predict-file'
 import { pretrainProject } from '../services/runs/pretrain'
 import { UsageError, type ParsedArgs } from './args'
 import type { CliIo } from './main'
@@ -182,25 +182,19 @@ export async function evalCommand(args: ParsedArgs, host: Host, io: CliIo, runId
   return 0
 }
 
-const MAX_TEXTS_PER_CALL = 2000
-
 export async function predictCommand(args: ParsedArgs, host: Host, io: CliIo, runId: number): Promise<number> {
   if (!args.in || !args.out) throw new UsageError('predict needs --in FILE and --out FILE')
-  const { format: inFormat, documents } = await readDocumentsFile(resolve(args.in), undefined)
-  const outFormat = (args.format ?? (inFormat === 'text' || inFormat === 'brat' ? 'doccano' : inFormat)) as Format
-  if (!(FORMATS as readonly string[]).includes(outFormat) || outFormat === 'brat') throw new UsageError(`--format for predictions must be one of ${FORMATS.filter((f) => f !== 'brat').join(', ')}`)
-  const out: { text: string; spans: { start: number; end: number; label: string; confidence: number }[] }[] = []
-  for (let i = 0; i < documents.length; i += MAX_TEXTS_PER_CALL) {
-    const chunk = documents.slice(i, i + MAX_TEXTS_PER_CALL)
-    const { items } = await host.call('run.predict', { id: runId, texts: chunk.map((d) => d.text) })
-    out.push(...items)
-    if (!args.json) io.stderr(`\r${Math.min(i + MAX_TEXTS_PER_CALL, documents.length)} / ${documents.length} documents`)
-  }
+  if (args.format !== undefined && !(FORMATS as readonly string[]).includes(args.format)) throw new UsageError(`--format for predictions must be one of ${FORMATS.join(', ')}`)
+  if (args.scheme !== undefined && !(FILE_TAG_SCHEMES as readonly string[]).includes(args.scheme)) throw new UsageError(`--scheme must be one of ${FILE_TAG_SCHEMES.join(', ')}`)
+  // The same code path as the app's run.predictFile: read any import format, predict chunk by chunk.
+  const prediction = await predictFile(host.db, host.runs, { id: runId, path: resolve(args.in) }, (p) => {
+    if (!args.json && p.phase === 'predicting') io.stderr(`\r${p.documents} / ${p.total} documents`)
+  })
   if (!args.json) io.stderr('\n')
-  await writePredictionsFile(resolve(args.out), outFormat as Exclude<Format, 'brat'>, out)
-  const entities = out.reduce((n, d) => n + d.spans.length, 0)
-  const summary = { runId, documents: out.length, entities, out: resolve(args.out), format: outFormat }
-  io.stdout(args.json ? `${JSON.stringify(summary)}\n` : `Predicted ${entities} entities in ${out.length} documents: ${summary.out} (${outFormat}).\n`)
+  const outFormat = (args.format as Format | undefined) ?? defaultOutputFormat(prediction.format)
+  const written = await writePredictions(resolve(args.out), outFormat, prediction.documents, args.scheme ? { scheme: args.scheme as FileTagScheme } : {})
+  const summary = { runId, documents: written.documents, entities: written.entities, out: resolve(args.out), format: outFormat }
+  io.stdout(args.json ? `${JSON.stringify(summary)}\n` : `Predicted ${written.entities} entities in ${written.documents} documents: ${summary.out} (${outFormat}).\n`)
   return 0
 }
 

@@ -1,12 +1,13 @@
 /**
  * The two things a browser cannot do over the WebSocket: send a file (POST /api/upload) and
- * receive a large one (GET /api/export). Same access rules as the WebSocket.
+ * receive a large one (GET /api/export, GET /api/predictions). Same access rules as the WebSocket.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Host } from './create-host'
 import { ExportOptions } from '../../src-shared/domain/dataset'
+import { PredictionExport } from '../../src-shared/domain/run'
 import { AppError, describeIssues, issuesToDetails } from '../../src-shared/ipc/errors'
 import { exportChunks } from '../services/datasets/export'
 import { EXTENSIONS } from '../formats/registry'
@@ -79,5 +80,42 @@ export async function handleApi(host: Host, req: IncomingMessage, res: ServerRes
     }
     return true
   }
+  if (url.pathname === '/api/predictions') {
+    if (req.method !== 'GET') {
+      res.writeHead(405, { Allow: 'GET' }).end()
+      return true
+    }
+    try {
+      const { token: _token, ...raw } = Object.fromEntries(url.searchParams)
+      const parsed = PredictionExport.omit({ path: true }).safeParse({ ...raw, ...(raw['minConfidence'] !== undefined ? { minConfidence: Number(raw['minConfidence']) } : {}) })
+      if (!parsed.success) {
+        const details = issuesToDetails(parsed.error.issues)
+        throw new AppError('INVALID_INPUT', `Invalid predictions download: ${describeIssues(details)}`, details)
+      }
+      const { fileName, chunks } = host.predictions.download(parsed.data)
+      await sendChunks(res, fileName, chunks)
+    } catch (err) {
+      sendError(res, err)
+    }
+    return true
+  }
   return false
+}
+
+/** Streams a download; the first chunk is made before the headers, so a refusal is still an error response. */
+async function sendChunks(res: ServerResponse, fileName: string, chunks: AsyncGenerator<string>): Promise<void> {
+  const first = await chunks.next()
+  res.writeHead(200, {
+    'Content-Type': 'application/octet-stream',
+    'Content-Disposition': `attachment; filename="${encodeURIComponent(fileName)}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
+  })
+  await pipeline(
+    Readable.from(
+      (async function* () {
+        if (!first.done) yield first.value
+        yield* chunks
+      })(),
+    ),
+    res,
+  )
 }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod'
 import { ProjectId } from './project'
-import { Split } from './dataset'
+import { FileRef, FileTagScheme, Format, Split } from './dataset'
 import type { NerEvaluation } from './ner-eval'
 
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled', 'interrupted'] as const
@@ -324,3 +324,70 @@ export const RobustnessRowJson = z.strictObject({
   recall: z.number(),
   delta: z.number(),
 })
+
+// ---------------------------------------------------------------------------------------------
+// Predicting a whole file with a run's model, then exporting the predictions in any format
+
+/** The predictions of one file, kept by the host for a day so they can be exported in several formats. */
+export const PredictionResultId = z.string().regex(/^[a-f0-9]{32}$/, 'not a prediction result id')
+
+export const RunPredictFile = z.strictObject({
+  id: RunId,
+  /** A path on the machine running Tagtune (desktop app, CLI) or an upload (browser). */
+  file: FileRef,
+  /** Any import format; detected from the content when 'auto'. Spans already in the file are ignored. */
+  format: z.union([Format, z.literal('auto')]).default('auto'),
+  checkpoint: z.enum(['best', 'last']).default('best'),
+  /** Chosen by the caller and echoed in run.onDidPredictProgress, so a window follows its own request. */
+  requestId: z.string().min(1).max(100).optional(),
+})
+
+const PredictedDocumentJson = z.strictObject({ text: z.string(), spans: z.array(PredictedSpanJson) })
+
+export const RunPredictFileResult = z.strictObject({
+  resultId: PredictionResultId,
+  runId: RunId,
+  /** The file's name (not its path). */
+  file: z.string(),
+  format: Format,
+  documents: z.number().int(),
+  entities: z.number().int(),
+  perLabel: z.record(z.string(), z.number().int()),
+  /** Entities per tenth of confidence: [0, 0.1), [0.1, 0.2), ... [0.9, 1]. */
+  confidenceHistogram: z.array(z.number().int()).length(10),
+  /** The first documents (long ones cut, with their spans), to show. */
+  preview: z.array(PredictedDocumentJson),
+  seconds: z.number(),
+})
+export type RunPredictFileResult = z.infer<typeof RunPredictFileResult>
+
+export const PredictionExport = z.strictObject({
+  resultId: PredictionResultId,
+  format: Format,
+  /** CoNLL: the tag scheme to write (default IOB2). */
+  scheme: FileTagScheme.optional(),
+  /** Leave out entities less confident than this. */
+  minConfidence: z.number().min(0).max(1).default(0),
+  /** A file (a folder for brat) on the machine running Tagtune: desktop app and CLI only; browsers download. */
+  path: z.string().min(1),
+})
+export type PredictionExport = z.input<typeof PredictionExport>
+
+export const PredictionExportResult = z.strictObject({
+  files: z.array(z.string()),
+  format: Format,
+  documents: z.number().int(),
+  entities: z.number().int(),
+})
+
+/** Progress of a file prediction (run.predictFile). */
+export const RunPredictProgress = z.strictObject({
+  runId: RunId,
+  requestId: z.string().nullable(),
+  file: z.string(),
+  phase: z.enum(['reading', 'predicting', 'done', 'failed']),
+  /** Documents predicted so far, of `total` (0 while reading). */
+  documents: z.number().int(),
+  total: z.number().int(),
+})
+export type RunPredictProgress = z.infer<typeof RunPredictProgress>
