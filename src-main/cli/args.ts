@@ -29,8 +29,24 @@ Commands:
   eval <run> [--split test | --file F [--format F]] [--mode default|strict|both]
              [--robustness [--epsilon 0.5,1] [--noise 0.05]]
                                          entity-level report (seqeval) of a run's best model
-  predict <run> --in F --out F [--format F]
-                                         predict entities for a file's documents (any format)
+  predict <run> --in F --out F [--format F] [--scheme S]
+                                         predict entities for a file's documents (any format;
+                                         --format of the output, a folder for brat)
+  export <run> --format hf|tfjs|int8 --out DIR [--force]
+                                         export a run's best model: a Hugging Face folder,
+                                         tfjs weights, or int8 tfjs weights (with its F1
+                                         against the float model); --force writes into a
+                                         folder that is not empty
+  models list                            the model library: imported, downloaded and fine-tuned
+                                         models with size, parameters, vocabulary, language
+  models import <folder> [--link] [--name NAME]
+                                         check a Hugging Face BERT folder and copy it into the
+                                         library (--link: link its files instead of copying)
+  models download <repo> [--revision main] [--endpoint URL] [--proxy URL] [--token T]
+                  [--name NAME]          download from a Hugging Face compatible hub (default
+                                         $HF_ENDPOINT, else https://huggingface.co; token also
+                                         from $HF_TOKEN); an interrupted download resumes
+  models delete <id>                     remove a library model (a linked folder stays)
   runs list <project>                    the project's runs with status and scores
   runs compare <run> <run>... [--baseline RUN] [--mode default|strict] [--split test|dev]
                                          settings that differ, per-type scores and a paired
@@ -38,6 +54,10 @@ Commands:
   serve [--host 127.0.0.1] [--port 5678] [--token TOKEN] [--user NAME=TOKEN ...]
                                          the app in a browser, over HTTP and WebSocket;
                                          --user gives each teammate a token of their own
+  serve-model <run> [--host 127.0.0.1] [--port 8765] [--token TOKEN] [--max-batch 32]
+                    [--batch-window 0] [--max-body 1048576] [--max-texts 64] [--max-chars 20000]
+                                         serve a run's best model over HTTP: POST /v1/ner
+                                         {"texts": [...]} answers the entities; Ctrl-C stops
 
 Formats: conll, doccano, label-studio, spacy, cluener, brat, text (detected when not given).
 
@@ -86,6 +106,16 @@ const OPTIONS = {
   robustness: { type: 'boolean', default: false },
   epsilon: { type: 'string' },
   noise: { type: 'string' },
+  link: { type: 'boolean', default: false },
+  revision: { type: 'string' },
+  endpoint: { type: 'string' },
+  proxy: { type: 'string' },
+  force: { type: 'boolean', default: false },
+  'max-batch': { type: 'string' },
+  'batch-window': { type: 'string' },
+  'max-body': { type: 'string' },
+  'max-texts': { type: 'string' },
+  'max-chars': { type: 'string' },
 } as const
 
 export interface ParsedArgs {
@@ -127,6 +157,20 @@ export interface ParsedArgs {
   robustness: boolean
   epsilons: number[] | undefined
   noise: number | undefined
+  /** models import: link the folder's files instead of copying them. */
+  link: boolean
+  /** models download: the hub, the revision and an HTTP proxy. */
+  revision: string | undefined
+  endpoint: string | undefined
+  proxy: string | undefined
+  /** export: write into a folder that is not empty. */
+  force: boolean
+  /** serve-model limits (checked by the command). */
+  maxBatch: number | undefined
+  batchWindow: number | undefined
+  maxBody: number | undefined
+  maxTexts: number | undefined
+  maxChars: number | undefined
 }
 
 function integer(flag: string, v: string | undefined): number | undefined {
@@ -221,6 +265,16 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
             return n
           }),
     noise: fraction('--noise', v.noise),
+    link: v.link ?? false,
+    revision: v.revision,
+    endpoint: v.endpoint,
+    proxy: v.proxy,
+    force: v.force ?? false,
+    maxBatch: integer('--max-batch', v['max-batch']),
+    batchWindow: integer('--batch-window', v['batch-window']),
+    maxBody: integer('--max-body', v['max-body']),
+    maxTexts: integer('--max-texts', v['max-texts']),
+    maxChars: integer('--max-chars', v['max-chars']),
   }
 }
 

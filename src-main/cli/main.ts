@@ -15,6 +15,9 @@ import type { ImportProgress, ImportReport } from '../../src-shared/domain/datas
 import { SAMPLE_CREDIT } from '../services/sample'
 import { evalCommand, predictCommand, pretrainCommand, runsListCommand, trainCommand } from './runs'
 import { runsCompareCommand } from './compare'
+import { modelsCommand } from './models'
+import { exportCommand } from './export'
+import { serveModelCommand } from './serve-model'
 
 export interface CliIo {
   stdout: (text: string) => void
@@ -196,8 +199,14 @@ async function dispatch(args: ParsedArgs, host: Host, io: CliIo): Promise<number
       return pretrainCommand(args, host, io, (await findProject(host, one(sub === undefined ? [] : [sub, ...rest], 'pretrain <project> --config pretrain.json'))).id)
     case 'eval':
       return evalCommand(args, host, io, runId(sub, rest, 'eval <run>'))
+    case 'export':
+      return exportCommand(args, host, io, runId(sub, rest, 'export <run> --format hf|tfjs|int8 --out DIR'))
     case 'predict':
       return predictCommand(args, host, io, runId(sub, rest, 'predict <run> --in F --out F'))
+    case 'serve-model':
+      return serveModelCommand(args, host, io, runId(sub, rest, 'serve-model <run> [--port N]'))
+    case 'models':
+      return modelsCommand(args, host, io, sub, rest)
     case 'runs': {
       if (sub === 'compare') return runsCompareCommand(args, host, io, rest)
       if (sub !== 'list') throw new UsageError(sub ? `unknown runs command "${sub}"` : 'runs needs a command: list or compare')

@@ -19,8 +19,13 @@ import { initBackend, type BackendPreference } from '../engine/backend'
 import { createRunService } from '../services/runs'
 import { evaluateRun, predictWithRun, robustnessOfRun } from '../services/runs/jobs'
 import { previewRun } from '../services/runs/preview'
+import { createPredictFileService, type PredictFileService } from '../services/runs/predict-file'
 import { compareRuns, runDisagreements, runTable } from '../services/runs/compare'
+import { createSuggestionService } from '../services/runs/suggestions'
+import { createExportService } from '../services/export'
 import type { SpawnTrainer } from '../services/runs/trainer-process'
+import { createModelService, type ModelService } from '../services/models'
+import { createServingService, type SpawnModelServer } from '../services/serving'
 import { APP_VERSION } from './version'
 
 export interface HostOptions {
@@ -36,6 +41,8 @@ export interface HostOptions {
   warmBackend?: boolean
   /** How trainer processes start (Electron passes utilityProcess); default: a forked Node process. */
   spawnTrainer?: SpawnTrainer
+  /** How model-server processes start (serving.start); default: a forked Node process. */
+  spawnModelServer?: SpawnModelServer
   /** Native dialogs, when there is a desktop window (Electron). */
   dialogs?: { savePath(defaultName: string, folder: boolean): Promise<string | null> }
 }
@@ -65,6 +72,10 @@ export interface Host {
   readonly datasets: ReturnType<typeof createDatasetService>
   /** Training runs (the CLI waits on them). */
   readonly runs: ReturnType<typeof createRunService>
+  /** The model library (the CLI follows its downloads). */
+  readonly models: ModelService
+  /** File predictions kept for export (behind browser downloads). */
+  readonly predictions: PredictFileService
   readonly db: DB
   close(): void
 }
@@ -113,6 +124,16 @@ export function createHost(options: HostOptions): Host {
     emitProgress: (p) => emit('run.onDidProgress', p),
     resumeQueue: options.kind !== 'cli',
   })
+  const models = createModelService(db, {
+    dataDir: options.dataDir,
+    uploads,
+    emitChange: (c) => emit('model.onDidChange', c),
+    emitProgress: (p) => emit('model.onDidDownloadProgress', p),
+  })
+  const serving = createServingService({ db, runDir: runs.runDir, backend: options.backend, ...(options.spawnModelServer ? { spawn: options.spawnModelServer } : {}) })
+  const predictions = createPredictFileService({ db, runs, uploads, dataDir: options.dataDir, emitProgress: (p) => emit('run.onDidPredictProgress', p) })
+  const suggestions = createSuggestionService(db, runs, (p) => emit('suggestions.onDidProgress', p))
+  const modelExports = createExportService(db, runs, { dataDir: options.dataDir, projects, version: APP_VERSION, ...(options.backend ? { backend: options.backend } : {}) })
 
   const handlers: Handlers = {
     'app.info': async (_input, ctx) => ({
@@ -151,6 +172,10 @@ export function createHost(options: HostOptions): Host {
     'annotation.agreement': ({ projectId }) => annotations.agreement(projectId),
     'dictionary.get': ({ projectId }) => dictionaries.get(projectId),
     'dictionary.set': ({ projectId, labelId, terms }) => dictionaries.set(projectId, labelId, terms),
+    'suggestions.predict': (input) => suggestions.predict(input),
+    'suggestions.cancel': ({ runId }) => ({ cancelled: suggestions.cancel(runId) }),
+    'suggestions.get': ({ runId, documentId }) => suggestions.get(runId, documentId),
+    'suggestions.sources': ({ projectId }) => (projects.get(projectId), suggestions.sources(projectId)),
     'run.start': (input) => runs.start(input),
     'run.list': ({ projectId }) => runs.list(projectId),
     'run.get': ({ id, logLimit }) => runs.get(id, logLimit),
@@ -160,6 +185,9 @@ export function createHost(options: HostOptions): Host {
       return evaluateRun(db, runs, input)
     },
     'run.predict': (input) => predictWithRun(db, runs, input),
+    'run.predictFile': (input, ctx) => predictions.predict(input, ctx.local),
+    'run.exportPredictions': (input, ctx) => predictions.export(input, ctx.local),
+    'run.cancelPredictFile': ({ requestId }) => ({ cancelled: predictions.cancel(requestId) }),
     'run.robustness': (input) => robustnessOfRun(db, runs, input),
     'run.preview': async ({ projectId, config, backend: choice }) => {
       const progress = datasets.progress(projectId)
@@ -191,6 +219,15 @@ export function createHost(options: HostOptions): Host {
     },
     'run.compare': (input) => compareRuns(db, input),
     'run.disagreements': (input) => runDisagreements(db, input),
+    'model.list': () => models.list(),
+    'model.get': ({ id }) => models.get(id),
+    'model.import': (input, ctx) => models.import(input, ctx.local),
+    'model.download': (input) => models.download(input),
+    'model.delete': ({ id }) => models.delete(id),
+    'run.export': (input, ctx) => modelExports.exportRun(input, ctx.local),
+    'serving.start': (input) => serving.start(input),
+    'serving.stop': ({ runId }) => serving.stop(runId),
+    'serving.status': () => serving.status(),
   }
 
   let closed = false
@@ -229,10 +266,13 @@ export function createHost(options: HostOptions): Host {
     uploads,
     datasets,
     runs,
+    models,
+    predictions,
     db,
     close() {
       if (closed) return
       closed = true
+      void serving.close()
       runs.close()
       listeners.clear()
       db.close()

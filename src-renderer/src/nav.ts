@@ -16,5 +16,6 @@ export const NAV_ITEMS: NavItem[] = [
   { key: 'train', path: '/train', title: 'Train', icon: '▶', blurb: 'Fine-tune BERT-family models on your annotations, watch runs live and queue them.', ready: true },
   { key: 'runs', path: '/runs', title: 'Runs', icon: '≡', blurb: 'Every run with its recipe, data snapshot and metrics: sort, filter, tag, export, pick runs to compare.', ready: true },
   { key: 'compare', path: '/compare', title: 'Compare', icon: '⇆', blurb: 'Config diffs, overlaid curves, per-entity tables, prediction diffs and significance tests.', ready: true },
-  { key: 'models', path: '/models', title: 'Models', icon: '◆', blurb: 'Import pretrained models, export fine-tuned ones, serve predictions.', ready: false },
+  { key: 'predict', path: '/predict', title: 'Predict', icon: '◎', blurb: 'Type or paste text and see the entities a trained model finds, with confidences; predict whole files and export them.', ready: true },
+  { key: 'models', path: '/models', title: 'Models', icon: '◆', blurb: 'The model library: import a Hugging Face folder, download from a hub, and every run\'s best model.', ready: true },
 ]

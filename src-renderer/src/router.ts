@@ -8,6 +8,8 @@ import TrainView from './views/TrainView.vue'
 import RunView from './views/RunView.vue'
 import RunsView from './views/RunsView.vue'
 import CompareView from './views/CompareView.vue'
+import ModelsView from './views/ModelsView.vue'
+import PredictView from './views/PredictView.vue'
 import { NAV_ITEMS } from './nav'
 
 const routes: RouteRecordRaw[] = [
@@ -27,6 +29,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/runs/:projectId(\\d+)', name: 'runs-project', component: RunsView, props: true },
   { path: '/compare', name: 'compare', component: CompareView },
   { path: '/compare/:projectId(\\d+)', name: 'compare-project', component: CompareView, props: true },
+  { path: '/models', name: 'models', component: ModelsView },
+  { path: '/predict', name: 'predict', component: PredictView },
+  { path: '/predict/:projectId(\\d+)', name: 'predict-project', component: PredictView, props: true },
   ...NAV_ITEMS.filter((n) => !n.ready).map((n) => ({ path: n.path, name: n.key, component: ComingSoonView, props: { item: n } })),
   { path: '/:rest(.*)*', redirect: '/projects' },
 ]

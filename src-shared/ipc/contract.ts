@@ -5,6 +5,7 @@
  */
 import { z } from 'zod'
 import { RobustnessRowJson, RunRobustness } from '../domain/run'
+import { PredictionExport, PredictionExportResult, RunPredictFile, RunPredictFileResult, RunPredictProgress } from '../domain/run'
 import { Project, ProjectCreate, ProjectId, ProjectUpdate } from '../domain/project'
 import {
   DatasetProgress,
@@ -39,6 +40,10 @@ import {
   SystemSample,
 } from '../domain/run'
 import { RunCompareInput, RunComparison, RunDisagreementsInput, RunDisagreementsPage, RunTableInput, RunTableRow } from '../domain/run-compare'
+import { ServedModel, ServingStart, ServingStartResult } from '../domain/serving'
+import { DocumentSuggestions, SuggestionSource, SuggestionsPredictInput, SuggestionsPredictResult, SuggestionsProgress } from '../domain/suggestions'
+import { RunExportInput, RunExportResult } from '../domain/export'
+import { ModelChange, ModelDownload, ModelDownloadProgress, ModelId, ModelImport, ModelImportResult, ModelSummary } from '../domain/model-library'
 import { AgreementReport, AnnotationChange, AnnotationRecord, AnnotationSave, Dictionary, DictionarySet, DocumentDetail, LabelAllInput, LabelAllResult, UndoBulkResult } from '../domain/annotation'
 
 export const BackendInfo = z.strictObject({
@@ -113,6 +118,14 @@ export const invokes = {
   /** Dictionary (gazetteer) terms per label, for pre-annotation suggestions. */
   'dictionary.get': { input: z.strictObject({ projectId: ProjectId }), output: Dictionary },
   'dictionary.set': { input: DictionarySet, output: Dictionary },
+  /** A finished run's model predicts the project's documents; its spans become suggestions in Annotate. Progress: suggestions.onDidProgress. */
+  'suggestions.predict': { input: SuggestionsPredictInput, output: SuggestionsPredictResult },
+  /** Stops a suggestions.predict at its next chunk; what was predicted stays. */
+  'suggestions.cancel': { input: z.strictObject({ runId: z.number().int().positive() }), output: z.strictObject({ cancelled: z.boolean() }) },
+  /** The stored model suggestions of one document (null when the run has not predicted it). */
+  'suggestions.get': { input: z.strictObject({ runId: z.number().int().positive(), documentId: z.number().int().positive() }), output: DocumentSuggestions.nullable() },
+  /** The project's runs as suggestion sources: whether each has a model and stored suggestions. */
+  'suggestions.sources': { input: z.strictObject({ projectId: ProjectId }), output: z.array(SuggestionSource) },
   /** Snapshot the project's done documents and train on them (queued behind a running run). */
   'run.start': { input: RunStart, output: RunSummary },
   'run.list': { input: z.strictObject({ projectId: ProjectId }), output: z.array(RunSummary) },
@@ -120,6 +133,12 @@ export const invokes = {
   'run.cancel': { input: z.strictObject({ id: RunId }), output: RunSummary },
   'run.evaluate': { input: RunEvaluate, output: z.array(RunEvaluation) },
   'run.predict': { input: RunPredict, output: RunPredictResult },
+  /** Predict every document of a file (a path, or an upload from a browser; any import format) with a run's model; progress in run.onDidPredictProgress. The predictions are kept a day for export. */
+  'run.predictFile': { input: RunPredictFile, output: RunPredictFileResult },
+  /** Write the predictions of run.predictFile to a path in any format (desktop app and CLI; browsers download GET /api/predictions). */
+  'run.exportPredictions': { input: PredictionExport, output: PredictionExportResult },
+  /** Stop a run.predictFile (by its requestId) at its next chunk; it then fails with "cancelled". */
+  'run.cancelPredictFile': { input: z.strictObject({ requestId: z.string().min(1).max(100) }), output: z.strictObject({ cancelled: z.boolean() }) },
   /** Entity F1 of a run's best model under FGM/PGD embedding attacks and character noise, beside the clean F1. */
   'run.robustness': { input: RunRobustness, output: z.array(RobustnessRowJson) },
   /** What a run with this config would train on (done documents per split, windows, spans that do not align) and an estimate of its memory and time; stores nothing. */
@@ -144,6 +163,23 @@ export const invokes = {
   'run.compare': { input: RunCompareInput, output: RunComparison },
   /** A page of the documents where the runs' predictions differ, with gold, each run's spans and errors; filterable by type and error kind. */
   'run.disagreements': { input: RunDisagreementsInput, output: RunDisagreementsPage },
+  /** The model library: imported and downloaded pretrained models, then every finished run's best model. */
+  'model.list': { input: Empty, output: z.array(ModelSummary) },
+  'model.get': { input: z.strictObject({ id: ModelId }), output: ModelSummary },
+  /** Check a Hugging Face folder and copy or link it into the library (by path: desktop app and CLI only; a browser uploads the folder). */
+  'model.import': { input: ModelImport, output: ModelImportResult },
+  /** Download a model from a Hugging Face compatible hub into the library (resumes an interrupted download). */
+  'model.download': { input: ModelDownload, output: ModelImportResult },
+  /** Remove a library model: its copy is deleted, a linked folder is left alone. Run models are deleted with their run. */
+  'model.delete': { input: z.strictObject({ id: ModelId }), output: z.strictObject({ id: ModelId }) },
+  /** Export a run's best model: a Hugging Face folder, tfjs weights, or int8 tfjs weights with their F1 against the float model. A path only from the desktop app and the CLI; without one the folder goes under the data dir's exports/. */
+  'run.export': { input: RunExportInput, output: RunExportResult },
+  /** Serve a run's best model over HTTP (POST /v1/ner) from a server process of its own; answers its URL and token. */
+  'serving.start': { input: ServingStart, output: ServingStartResult },
+  /** Stop serving a run: requests in flight are answered first. */
+  'serving.stop': { input: z.strictObject({ runId: RunId }), output: z.strictObject({ runId: RunId }) },
+  /** The served models with their URL, whether a token is required, and the requests they answered. */
+  'serving.status': { input: Empty, output: z.array(ServedModel) },
 } as const
 
 export const ProjectChange = z.strictObject({
@@ -163,6 +199,13 @@ export const events = {
   'run.onDidChange': RunChange,
   /** A training step, evaluation or log line of a running run. */
   'run.onDidProgress': RunProgress,
+  /** A model was added to or removed from the library. */
+  'model.onDidChange': ModelChange,
+  /** Files and bytes of a running model download. */
+  'model.onDidDownloadProgress': ModelDownloadProgress,
+  /** How far a file prediction (run.predictFile) has got. */
+  'run.onDidPredictProgress': RunPredictProgress,
+  'suggestions.onDidProgress': SuggestionsProgress,
 } as const
 
 export type Invokes = typeof invokes

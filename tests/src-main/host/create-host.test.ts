@@ -2,6 +2,7 @@ import { describe, expect, it, afterEach } from 'vitest'
 import { createHost, type Host } from '../../../src-main/host/create-host'
 import { invokes, type InvokeChannel } from '../../../src-shared/ipc/contract'
 import { useTempDirs } from '../../helpers/temp-dir'
+import { LATEST_SCHEMA_VERSION } from '../../../src-main/store/migrations'
 
 const tempDir = useTempDirs()
 const hosts: Host[] = []
@@ -64,7 +65,7 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'dataset.stats': [{}, { projectId: 'a' }],
   'dataset.progress': [{}, { projectId: -3 }],
   'dataset.split': [{ projectId: 1 }, { projectId: 1, ratios: [0, 0, 0] }, { projectId: 1, ratios: [0.8, -0.1, 0.3] }, { projectId: 1, ratios: [1, 1] }, { projectId: 1, ratios: [1, 1, 1], seed: -1 }],
-  'document.list': [{}, { projectId: 1, limit: 0 }, { projectId: 1, limit: 10_000 }, { projectId: 1, split: 'x' }, { projectId: 1, status: 'finished' }],
+  'document.list': [{}, { projectId: 1, limit: 0 }, { projectId: 1, limit: 10_000 }, { projectId: 1, split: 'x' }, { projectId: 1, status: 'finished' }, { projectId: 1, order: 'least-confident' }, { projectId: 1, order: 'confidence', runId: 1 }],
   'document.get': [{}, { id: 0 }, { id: 'x' }],
   'annotation.save': [
     {},
@@ -78,6 +79,10 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'annotation.agreement': [{}, { projectId: 'x' }],
   'dictionary.get': [{}, { projectId: 0 }],
   'dictionary.set': [{ projectId: 1, labelId: 1 }, { projectId: 1, labelId: 1, terms: 'Paris' }, { projectId: 1, labelId: 1, terms: ['x'.repeat(201)] }],
+  'suggestions.predict': [{}, { runId: 0 }, { runId: 1, scope: 'some' }, { runId: 1, checkpoint: 'first' }, { runId: 1, extra: true }],
+  'suggestions.cancel': [{}, { runId: 'x' }],
+  'suggestions.get': [{ runId: 1 }, { documentId: 1 }, { runId: 1, documentId: -1 }],
+  'suggestions.sources': [{}, { projectId: 0 }],
   'document.delete': [{ projectId: 1, documentIds: [] }, { projectId: 1 }, { projectId: 1, documentIds: [0] }],
   'document.setSplit': [{ projectId: 1, documentIds: [], split: 'train' }, { projectId: 1, documentIds: [1], split: 'x' }, { projectId: 1, documentIds: ['1'], split: 'dev' }],
   'run.start': [{}, { projectId: 1 }, { projectId: 1, config: 'x' }, { projectId: 1, config: {}, backend: 'gpu' }, { projectId: 1, config: {}, tags: [''] }],
@@ -87,6 +92,26 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'run.evaluate': [{ id: 1, split: 'valid' }, { id: 1, modes: [] }, { id: 1, checkpoint: 'first' }, { id: 1, file: {} }],
   'run.robustness': [{}, { id: 1, epsilons: [-1] }, { id: 1, noise: 0.9 }, { id: 1, split: 'valid' }],
   'run.predict': [{ id: 1 }, { id: 1, texts: [] }, { id: 1, texts: [1] }],
+  'run.predictFile': [
+    { id: 1 },
+    { file: { path: '/x.txt' } },
+    { id: 1, file: {} },
+    { id: 1, file: { path: '' } },
+    { id: 1, file: { uploadId: '../../etc/passwd' } },
+    { id: 1, file: { path: '/x.txt' }, format: 'xml' },
+    { id: 1, file: { path: '/x.txt' }, checkpoint: 'first' },
+    { id: 1, file: { path: '/x.txt' }, requestId: '' },
+  ],
+  'run.exportPredictions': [
+    {},
+    { resultId: 'abc', format: 'doccano', path: '/x.jsonl' },
+    { resultId: '../../tagtune.db'.padEnd(32, 'a'), format: 'doccano', path: '/x.jsonl' },
+    { resultId: 'a'.repeat(32), format: 'xml', path: '/x.jsonl' },
+    { resultId: 'a'.repeat(32), format: 'conll', scheme: 'iob3', path: '/x.conll' },
+    { resultId: 'a'.repeat(32), format: 'doccano', minConfidence: 2, path: '/x.jsonl' },
+    { resultId: 'a'.repeat(32), format: 'doccano' },
+  ],
+  'run.cancelPredictFile': [{}, { requestId: '' }, { requestId: 7 }, { requestId: 'x'.repeat(101) }],
   'run.preview': [{}, { projectId: 1 }, { projectId: 1, config: 'x' }, { projectId: 1, config: {}, backend: 'gpu' }, { projectId: 0, config: {} }],
   'run.pause': [{}, { id: 0 }, { id: 'x' }],
   'run.resume': [{}, { id: -1 }, { id: 1, fromStep: 3 }],
@@ -98,6 +123,54 @@ const INVALID: { [C in InvokeChannel]: unknown[] } = {
   'run.table': [{}, { projectId: 'x' }, { projectId: 0 }, { projectId: 1, status: 'done' }],
   'run.compare': [{}, { ids: [1] }, { ids: [1, 1] }, { ids: [1, 2, 3, 4, 5, 6, 7, 8, 9] }, { ids: [1, 2], mode: 'lenient' }, { ids: [1, 2], split: 'train' }, { ids: [1, 2], samples: 5 }, { ids: [1, 2], baseline: 'x' }, { ids: ['1', '2'] }],
   'run.disagreements': [{}, { ids: [1] }, { ids: [1, 2], kind: 'wrong' }, { ids: [1, 2], limit: 0 }, { ids: [1, 2], limit: 101 }, { ids: [1, 2], offset: -1 }, { ids: [1, 2], type: '' }, { ids: [1, 2], split: 'train' }],
+  'model.list': [{ all: true }, 'x'],
+  'model.get': [{}, { id: 1 }, { id: '0' }, { id: 'run-' }, { id: 'run-x' }, { id: '../1' }],
+  'model.import': [
+    {},
+    { path: '' },
+    { path: '/x', mode: 'move' },
+    { path: '/x', name: '  ' },
+    { path: '/x', name: 'x'.repeat(201) },
+    { path: '/x', upload: { folder: 'x', files: [] } },
+    { upload: { folder: 'x', files: [] } },
+    { upload: { folder: '', files: [{ name: 'config.json', uploadId: 'a'.repeat(32) }] } },
+    { upload: { folder: 'x', files: [{ name: '../config.json', uploadId: 'a'.repeat(32) }] } },
+    { upload: { folder: 'x', files: [{ name: 'config.json', uploadId: '../../tagtune.db' }] } },
+  ],
+  'model.download': [
+    {},
+    { repo: '' },
+    { repo: 'a/b/c' },
+    { repo: '../etc' },
+    { repo: 'org/model', revision: '' },
+    { repo: 'org/model', revision: '../main' },
+    { repo: 'org/model', endpoint: 'ftp://mirror' },
+    { repo: 'org/model', endpoint: 'not a url' },
+    { repo: 'org/model', proxy: 'socks5://p:1080' },
+    { repo: 'org/model', token: 'has space' },
+    { repo: 'org/model', name: '' },
+  ],
+  'model.delete': [{}, { id: '' }, { id: 0 }, { id: 'run-0' }, { id: '1', force: true }],
+  'run.export': [{}, { id: 1 }, { id: 1, format: 'onnx' }, { id: 0, format: 'hf' }, { id: 1, format: 'hf', path: '' }, { id: 1, format: 'hf', path: 7 }, { id: 1, format: 'hf', force: 'yes' }, { id: 1, format: 'hf', checkpoint: 'last' }],
+  'serving.start': [
+    {},
+    { runId: 0 },
+    { runId: 1, port: 70000 },
+    { runId: 1, port: -1 },
+    { runId: 1, port: '8080' },
+    { runId: 1, host: '' },
+    { runId: 1, host: 'evil host; rm -rf' },
+    { runId: 1, token: 'short' },
+    { runId: 1, token: 'a token with spaces in it' },
+    { runId: 1, maxBatchTexts: 0 },
+    { runId: 1, batchWindowMs: 5000 },
+    { runId: 1, maxBodyBytes: 10 },
+    { runId: 1, maxTexts: 0 },
+    { runId: 1, backend: 'gpu' },
+    { runId: 1, verbose: true },
+  ],
+  'serving.stop': [{}, { runId: 'x' }, { runId: 0 }, { runId: 1, force: true }],
+  'serving.status': [{ runId: 1 }, 'x'],
 }
 
 describe('host boundary', () => {
@@ -132,7 +205,7 @@ describe('host boundary', () => {
   it('reports the compute backend in app.info', async () => {
     const host = newHost()
     const info = await host.call('app.info', {})
-    expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: 4, dataDir: host.dataDir })
+    expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: LATEST_SCHEMA_VERSION, dataDir: host.dataDir })
     expect(info.backend).toMatchObject({ name: 'cpu', device: 'CPU' })
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/)
   })
