@@ -124,6 +124,8 @@ try {
   console.log(`first render of the long document:      ${docMs.toFixed(0)} ms after navigation   (target < 500 ms)`)
   for (const [what, xs] of [['in paragraphs of ~600 characters', inParagraphs], ['as one 20,000-character paragraph', singleParagraph]] as const) {
     console.log(`label keypress -> span painted, ${what} (n=${xs.length}): median ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms   (target p95 < 16 ms)`)
+    const slowest = xs.map((ms, i) => ({ ms, i })).sort((a, b) => b.ms - a.ms).slice(0, 4)
+    console.log(`  slowest: ${slowest.map((x) => `#${x.i + 1} ${x.ms.toFixed(1)} ms`).join(', ')}`)
   }
 } finally {
   host.close()

@@ -211,7 +211,7 @@ export function modelCard(input: CardInput): string {
   if (r.backend) lines.push(`- Compute backend: ${r.backend.label ?? `${r.backend.name ?? 'unknown'}${r.backend.device ? ` (${r.backend.device})` : ''}`}.`)
   lines.push(`- Run status when exported: ${r.status}.`)
   if (r.tags.length) lines.push(`- Run tags: ${r.tags.join(', ')}.`)
-  lines.push('', 'Run config (Tagtune `train --config` format):', '', '```json', JSON.stringify(r.config, null, 2), '```')
+  lines.push('', 'Run config (Tagtune `train --config` format; paths on the training machine shortened to their last name):', '', '```json', JSON.stringify(withoutLocalPaths(r.config), null, 2), '```')
 
   const trainDocs = s?.documents['train'] ?? null
   const testDocs = s?.documents['test'] ?? null
@@ -237,4 +237,16 @@ export function modelCard(input: CardInput): string {
     '',
   )
   return lines.join('\n')
+}
+
+/** The run config with the base model's folder and a scratch model's vocabulary as their last names: a published card should not show the workstation's paths. */
+export function withoutLocalPaths(config: Record<string, unknown>): Record<string, unknown> {
+  const short = (p: unknown): unknown => (typeof p === 'string' ? (p.split(/[\\/]/).filter(Boolean).pop() ?? p) : p)
+  const model = config.model
+  if (typeof model === 'string') return { ...config, model: short(model) }
+  if (model && typeof model === 'object' && 'scratch' in model) {
+    const scratch = (model as { scratch: Record<string, unknown> }).scratch
+    return { ...config, model: { ...model, scratch: { ...scratch, vocab: short(scratch.vocab) } } }
+  }
+  return config
 }

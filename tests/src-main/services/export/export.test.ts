@@ -105,6 +105,9 @@ describe('Hugging Face export', () => {
     expect(card).toContain('## Intended use and limitations')
     expect(card).toContain('Fill in the `license:` field')
     expect(card).toContain('aggregation_strategy="first"')
+    // The base model appears by its folder's name, not by the workstation's path.
+    expect(card).toContain('"model": "tiny-bert"')
+    expect(card).not.toContain(TINY_BERT)
   })
 
   const python = '/usr/bin/python3'
