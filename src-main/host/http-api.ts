@@ -59,22 +59,8 @@ export async function handleApi(host: Host, req: IncomingMessage, res: ServerRes
       const project = host.datasets.project(q.projectId)
       const split = q.split === 'all' ? undefined : q.split
       const fileName = `${project.name.replace(/[^\p{L}\p{N}._-]+/gu, '_')}${split ? `-${split}` : ''}${EXTENSIONS[q.format]}`
-      const chunks = exportChunks(host.db, project, q.format, split, q.scheme)
-      // Produce the first chunk before the headers, so a refusal (e.g. nested spans in CoNLL) is still an error response.
-      const first = await chunks.next()
-      res.writeHead(200, {
-        'Content-Type': 'application/octet-stream',
-        'Content-Disposition': `attachment; filename="${encodeURIComponent(fileName)}"; filename*=UTF-8''${encodeURIComponent(fileName)}`,
-      })
-      await pipeline(
-        Readable.from(
-          (async function* () {
-            if (!first.done) yield first.value
-            yield* chunks
-          })(),
-        ),
-        res,
-      )
+      // sendChunks makes the first chunk before the headers, so a refusal (e.g. nested spans in CoNLL) is still an error response.
+      await sendChunks(res, fileName, exportChunks(host.db, project, q.format, split, q.scheme))
     } catch (err) {
       sendError(res, err)
     }

@@ -27,7 +27,7 @@ export interface ParseSafetensorsOptions {
 }
 
 /** Bytes per element of every dtype the format defines; only the float ones are converted. */
-const DTYPE_SIZES: Readonly<Record<string, number>> = {
+export const DTYPE_SIZES: Readonly<Record<string, number>> = {
   BOOL: 1,
   U8: 1,
   I8: 1,
@@ -45,7 +45,8 @@ const DTYPE_SIZES: Readonly<Record<string, number>> = {
   F64: 8,
 }
 
-const SUPPORTED: ReadonlySet<string> = new Set<FloatDtype>(['F32', 'F16', 'BF16'])
+/** The dtypes loading converts to float32. */
+export const SUPPORTED: ReadonlySet<string> = new Set<FloatDtype>(['F32', 'F16', 'BF16'])
 
 /** The reference implementation refuses headers above 100 MB; so do we. */
 const MAX_HEADER_BYTES = 100_000_000

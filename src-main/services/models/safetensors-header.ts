@@ -6,6 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { ModelFileError } from '../../engine/model/errors'
+import { DTYPE_SIZES, SUPPORTED } from '../../engine/model/safetensors'
 
 export interface TensorHeader {
   name: string
@@ -25,27 +26,11 @@ export interface SafetensorsHeader {
   dataBytes: number
 }
 
-/** Bytes per element of every dtype the format defines. */
-export const DTYPE_BYTES: Readonly<Record<string, number>> = {
-  BOOL: 1,
-  U8: 1,
-  I8: 1,
-  F8_E5M2: 1,
-  F8_E4M3: 1,
-  I16: 2,
-  U16: 2,
-  F16: 2,
-  BF16: 2,
-  I32: 4,
-  U32: 4,
-  F32: 4,
-  I64: 8,
-  U64: 8,
-  F64: 8,
-}
+/** Bytes per element of every dtype the format defines (the engine's table: no tfjs in it). */
+export const DTYPE_BYTES: Readonly<Record<string, number>> = DTYPE_SIZES
 
 /** The dtypes the engine converts to float32 when it loads the weights. */
-export const LOADABLE_DTYPES: ReadonlySet<string> = new Set(['F32', 'F16', 'BF16'])
+export const LOADABLE_DTYPES: ReadonlySet<string> = SUPPORTED
 
 /** As the reference implementation: headers above 100 MB are refused. */
 const MAX_HEADER_BYTES = 100_000_000

@@ -4,24 +4,14 @@
  * out/main/chunks/), or the TypeScript source run through tsx when the host runs from source.
  * Inside Electron the process runs Electron's binary as plain Node (ELECTRON_RUN_AS_NODE).
  */
-import { fork } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { findEntry, forkEntry, type ProcessEntry } from '../child-process'
 import type { ListeningInfo, ServeJob, ServerMessage, ServerRequest } from '../../serve/protocol'
 import type { ServeStats } from '../../serve/http-server'
 
-export interface ServerEntry {
-  path: string
-  execArgv: string[]
-}
+export type ServerEntry = ProcessEntry
 
 export function defaultServerEntry(): ServerEntry {
-  const candidates = ['./model-server.js', '../model-server.js'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
-  const built = candidates.find((p) => existsSync(p))
-  if (built) return { path: built, execArgv: [] }
-  const source = fileURLToPath(new URL('../../serve/child.ts', import.meta.url))
-  if (existsSync(source)) return { path: source, execArgv: ['--import', 'tsx'] }
-  throw new Error(`the model server is missing: neither ${candidates[0]} nor ${source} exists (run npm run build)`)
+  return findEntry(import.meta.url, 'model-server.js', '../../serve/child.ts', 'model server')
 }
 
 export interface ServerProcess {
@@ -38,24 +28,7 @@ export interface ServerProcess {
 }
 
 export function forkModelServer(job: ServeJob, entry: ServerEntry = defaultServerEntry()): ServerProcess {
-  const child = fork(entry.path, [], {
-    execArgv: entry.execArgv,
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    serialization: 'advanced',
-    env: { ...process.env, TAGTUNE_MODEL_SERVER: '1', ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) },
-  })
-  const tail: string[] = []
-  const keep = (chunk: Buffer): void => {
-    tail.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim()))
-    if (tail.length > 40) tail.splice(0, tail.length - 40)
-  }
-  child.stdout?.on('data', keep)
-  child.stderr?.on('data', keep)
-
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }))
-    child.on('error', () => resolve({ code: null, signal: null }))
-  })
+  const { child, tail, exited } = forkEntry(entry, { TAGTUNE_MODEL_SERVER: '1', ...(process.versions.electron ? { ELECTRON_RUN_AS_NODE: '1' } : {}) })
   let nextId = 1
   const waiting = new Map<number, (s: ServeStats) => void>()
   const listening = new Promise<ListeningInfo>((resolve, reject) => {
