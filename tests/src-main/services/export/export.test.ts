@@ -82,6 +82,10 @@ describe('Hugging Face export', () => {
     expect(again.spans).toEqual(trained.spans)
     expect(maxAbsDiff(again.logits, trained.logits)).toBe(0)
     expect(spanKeys(trained).flat().length).toBeGreaterThan(10)
+
+    // Imported into the model library (checked as any Hugging Face folder), it predicts the same again.
+    const imported = await t.host.call('model.import', { path: dir, name: 'exported-tiny' })
+    expect(behaviourOf(imported.model.path).spans).toEqual(trained.spans)
   })
 
   it('writes a model card with the data snapshot, the run config, the dev and test scores per type, the training time and backend', async () => {
