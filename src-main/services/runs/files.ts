@@ -1,13 +1,11 @@
 /**
  * Documents from a file for evaluation or prediction (any import format, detected when not
- * given), and predictions written back in any export format. Problems name the file and line.
+ * given). Problems name the file and line. (Predictions are written by predict-file.ts.)
  */
-import { createWriteStream } from 'node:fs'
-import { once } from 'node:events'
 import { FORMATS, type Format } from '../../../src-shared/domain/dataset'
 import { AppError } from '../../../src-shared/ipc/errors'
 import { detectFormat } from '../../formats/detect'
-import { readSources, writeFormat } from '../../formats/registry'
+import { readSources } from '../../formats/registry'
 import { openTextFile } from '../../formats/text-source'
 import type { DocumentRecord, Problem } from '../../formats/types'
 
@@ -49,27 +47,4 @@ export async function readDocumentsFile(path: string, format?: string): Promise<
     throw new AppError('INVALID_FILE', `${source.file} cannot be read as ${chosen}:\n${shown.join('\n')}${errors.length > 10 ? `\n  … and ${errors.length - 10} more` : ''}`)
   }
   return { format: chosen, documents }
-}
-
-/** Writes documents with predicted spans in `format` (not brat). Confidences go into doccano/Label Studio meta. */
-export async function writePredictionsFile(path: string, format: Exclude<Format, 'brat'>, docs: { text: string; spans: { start: number; end: number; label: string; confidence: number }[] }[]): Promise<void> {
-  async function* records(): AsyncGenerator<DocumentRecord> {
-    let i = 0
-    for (const d of docs) {
-      i++
-      yield {
-        text: d.text,
-        spans: d.spans.map((s) => ({ start: s.start, end: s.end, label: s.label })),
-        predictions: [{ model: 'tagtune', spans: d.spans.map((s) => ({ start: s.start, end: s.end, label: s.label, score: s.confidence })) }],
-        meta: { confidences: d.spans.map((s) => Number(s.confidence.toFixed(4))) },
-        source: { file: path, record: i },
-      } as DocumentRecord
-    }
-  }
-  const out = createWriteStream(path, 'utf8')
-  for await (const chunk of writeFormat(format, records(), { scheme: 'iob2' })) {
-    if (!out.write(chunk)) await once(out, 'drain')
-  }
-  out.end()
-  await once(out, 'finish')
 }
