@@ -7,7 +7,7 @@ import { AppError } from '../../../src-shared/ipc/errors'
 import { detectFormat } from '../../formats/detect'
 import { readSources } from '../../formats/registry'
 import { openTextFile } from '../../formats/text-source'
-import type { DocumentRecord, Problem } from '../../formats/types'
+import type { Problem } from '../../formats/types'
 
 export interface FileDocument {
   text: string
