@@ -173,7 +173,7 @@ export async function runEvaluateJob(job: EvaluateJob, send: Send): Promise<void
   const tagSet = tagSetFromId2Label(model.labels)
   const docs = readDataFile(job.dataFile).filter((r) => job.split === null || r.split === job.split).map(toDoc)
   if (docs.length === 0) throw new TrainingError(job.split ? `there are no documents in the ${job.split} split` : 'there are no documents to evaluate')
-  const opts = { maxLength: job.maxLength, batchSize: job.batchSize, labelAllSubtokens: job.labelAllSubtokens }
+  const opts = { maxLength: job.maxLength, stride: job.stride, batchSize: job.batchSize, labelAllSubtokens: job.labelAllSubtokens }
   const encoded = encodeDocuments(docs, tokenizer, tagSet, opts).documents
   const { evaluation, predictions } = evaluateEncoded(model, tokenizer, tagSet, docs, encoded, { ...opts, evalBatchSize: job.batchSize, evalMode: 'default' })
   const split = job.split ?? 'all'
@@ -209,7 +209,7 @@ export async function runPredictJob(job: PredictJob, send: Send, control?: Contr
       if (from > 0) await new Promise((r) => setImmediate(r))
       if (control?.cancelled) break
       const docs = texts.slice(from, from + chunk).map((t) => ({ id: t.id, text: t.text, spans: [] }))
-      const predictions = predictDocuments(model, tokenizer, tagSet, docs, { maxLength: job.maxLength, batchSize: job.batchSize, labelAllSubtokens: job.labelAllSubtokens })
+      const predictions = predictDocuments(model, tokenizer, tagSet, docs, { maxLength: job.maxLength, ...(job.stride !== undefined ? { stride: job.stride } : {}), batchSize: job.batchSize, labelAllSubtokens: job.labelAllSubtokens })
       send({ type: 'predictions', split: 'input', items: predictions.map((p) => ({ id: p.docId, spans: p.spans, confidence: p.confidence })) })
       if (job.chunkSize) send({ type: 'predict-progress', done: Math.min(texts.length, from + chunk), total: texts.length })
       if (texts.length === 0) break

@@ -45,6 +45,8 @@ export interface EvaluateJob {
   split: string | null
   modes: ('default' | 'strict')[]
   maxLength: number
+  /** Window overlap for long documents, as the run was trained (default: the engine's). */
+  stride?: number
   batchSize: number
   labelAllSubtokens: boolean
   backend: BackendPreference
@@ -62,6 +64,8 @@ export interface PredictJob {
   textsFile?: string
   /** Predict and send this many documents at a time, with a progress message after each (default: all at once). */
   chunkSize?: number
+  /** Window overlap for long documents, as the run was trained (default: the engine's). */
+  stride?: number
   maxLength: number
   batchSize: number
   labelAllSubtokens: boolean

@@ -112,7 +112,7 @@ export async function predictFile(db: DB, runs: RunService, input: PredictFileIn
   }
   try {
     await runs.runJob(
-      { kind: 'predict', modelDir: dir, textsFile, chunkSize: chunkSizeFor(texts.length), maxLength: config.maxLength, batchSize: config.evalBatchSize, labelAllSubtokens: config.labelAllSubtokens, backend: 'auto' },
+      { kind: 'predict', modelDir: dir, textsFile, chunkSize: chunkSizeFor(texts.length), maxLength: config.maxLength, ...(config.stride !== undefined ? { stride: config.stride } : {}), batchSize: config.evalBatchSize, labelAllSubtokens: config.labelAllSubtokens, backend: 'auto' },
       onMessage,
       { ...(signal ? { signal } : {}), keep: (m) => m.type !== 'predictions' },
     )

@@ -72,7 +72,7 @@ export function createSuggestionService(db: DB, runs: RunService, emit: (p: Sugg
       }
       try {
         await runs.runJob(
-          { kind: 'predict', modelDir: dir, textsFile, chunkSize: SUGGESTION_CHUNK, maxLength: config.maxLength, batchSize: config.evalBatchSize, labelAllSubtokens: config.labelAllSubtokens, backend: 'auto' },
+          { kind: 'predict', modelDir: dir, textsFile, chunkSize: SUGGESTION_CHUNK, maxLength: config.maxLength, ...(config.stride !== undefined ? { stride: config.stride } : {}), batchSize: config.evalBatchSize, labelAllSubtokens: config.labelAllSubtokens, backend: 'auto' },
           onMessage,
           { signal: controller.signal, keep: (m) => m.type !== 'predictions' },
         )
