@@ -4,15 +4,25 @@
  * gradients of every parameter (word embeddings included), global-norm clipping, AdamW with
  * weight decay. Prints a summary and, last, one JSON line.
  *
- *   npm run bench:train -- --vocab 21128 --hidden 256 --layers 4 --heads 4 --seq 64 --batch 16 [--steps 10 --warmup 2] [--torch] [--profile]
+ *   npm run bench:train -- --vocab 21128 --hidden 256 --layers 4 --heads 4 --seq 64 --batch 16 [--steps 10 --warmup 2] [--torch] [--profile] [--matmul-threads]
  */
 import * as tf from '@tensorflow/tfjs'
 import { AdamW, clipByGlobalNorm } from '../src-main/engine/optim/adamw'
 import { disposeGrads, lossAndGradients } from '../src-main/engine/train/step'
 import { parseFlags, profileKernels, report, setUp, timeSteps } from './lib/engine-bench'
+import { availableParallelism } from 'node:os'
+import { enableMatMulThreads } from '../src-main/engine/ops/matmul-threads'
 
-const o = parseFlags(process.argv.slice(2), 'train')
+const argv = process.argv.slice(2)
+// --matmul-threads: large matMuls on two cores (engine/ops/matmul-threads.ts).
+const twoThreads = argv.includes('--matmul-threads')
+const o = parseFlags(argv.filter((a) => a !== '--matmul-threads'), 'train')
 const bench = await setUp(o)
+if (twoThreads) {
+  const on = await enableMatMulThreads({ cpus: availableParallelism() })
+  if (on) bench.threads = 2
+  console.log(`matMul helper thread: ${on ? 'on (the large matMuls on two threads; PyTorch stays at one)' : 'not available'}`)
+}
 const { model, batches } = bench
 const trainable = [...model.params.keys()]
 const optimizer = new AdamW({ weightDecay: o.weightDecay })

@@ -94,3 +94,17 @@ export async function initBackend(preference: BackendPreference = 'auto'): Promi
   }
   return useCpu(tf, notes)
 }
+
+/**
+ * initBackend for the processes that compute (trainer, model server): on wasm with two or more
+ * cores, large matMuls also use a helper thread (ops/matmul-threads.ts; the same bits as one
+ * thread). `matmulThreads: false` keeps one thread.
+ */
+export async function initComputeBackend(preference: BackendPreference = 'auto', options: { matmulThreads?: boolean } = {}): Promise<BackendInfo> {
+  const info = await initBackend(preference)
+  if (info.name !== 'wasm' || options.matmulThreads === false) return info
+  const { availableParallelism } = await import('node:os')
+  const { enableMatMulThreads } = await import('./ops/matmul-threads')
+  if (!(await enableMatMulThreads({ cpus: availableParallelism() }))) return info
+  return { ...info, threads: 2, notes: [...info.notes, 'large matMuls use a second thread'] }
+}

@@ -2,7 +2,7 @@
  * A model server in this process: pick the compute backend, load the model once, listen. Used
  * by `tagtune serve-model` (the CLI process serves) and by the server process the app starts.
  */
-import { initBackend, type BackendPreference } from '../engine/backend'
+import { initComputeBackend, type BackendPreference } from '../engine/backend'
 import type { ServeLimits } from '../../src-shared/domain/serving'
 import { loadServedModel, type LoadedServedModel, type ModelSpec } from './model'
 import { startNerServer, type RunningNerServer } from './http-server'
@@ -23,7 +23,7 @@ export interface RunningModelServer extends RunningNerServer {
 }
 
 export async function startModelServer(options: ModelServerOptions): Promise<RunningModelServer> {
-  const backend = await initBackend(options.backend ?? 'auto')
+  const backend = await initComputeBackend(options.backend ?? 'auto', { matmulThreads: process.env.TAGTUNE_MATMUL_THREADS !== '0' })
   const model = loadServedModel({ ...options.model, batchSize: forwardBatch(options.model.batchSize, backend.device) })
   let server: RunningNerServer
   try {

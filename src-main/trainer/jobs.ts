@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { initBackend } from '../engine/backend'
+import { initComputeBackend } from '../engine/backend'
 import { buildTagSet, encodeDocuments, tagSetFromId2Label, type NerDocument, type TagSet } from '../engine/data'
 import { loadTokenClassifier } from '../engine/model/io'
 import { loadBertTokenizer } from '../engine/tokenizer'
@@ -58,7 +58,7 @@ const toDoc = (r: DataRecord): NerDocument => ({ id: r.id, text: r.text, spans: 
 const MAX_ALIGNMENT_LISTED = 200
 
 export async function runTrainJob(job: TrainJob, send: Send, control: Control & { setPaused?(p: boolean): void }): Promise<TrainSummary> {
-  const backend = await initBackend(job.backend)
+  const backend = await initComputeBackend(job.backend, { matmulThreads: process.env.TAGTUNE_MATMUL_THREADS !== '0' })
   send({ type: 'ready', backend, pid: process.pid })
   const records = readDataFile(job.dataFile)
   const bySplit = (s: string): NerDocument[] => records.filter((r) => r.split === s).map(toDoc)
@@ -166,7 +166,7 @@ function strictEvaluation(predictions: { goldWordTags: string[]; wordTags: strin
 }
 
 export async function runEvaluateJob(job: EvaluateJob, send: Send): Promise<void> {
-  const backend = await initBackend(job.backend)
+  const backend = await initComputeBackend(job.backend, { matmulThreads: process.env.TAGTUNE_MATMUL_THREADS !== '0' })
   send({ type: 'ready', backend, pid: process.pid })
   const { tokenizer } = loadBertTokenizer(job.modelDir)
   const { model } = loadTokenClassifier(job.modelDir)
@@ -196,7 +196,7 @@ export async function runEvaluateJob(job: EvaluateJob, send: Send): Promise<void
 }
 
 export async function runPredictJob(job: PredictJob, send: Send, control?: Control): Promise<void> {
-  const backend = await initBackend(job.backend)
+  const backend = await initComputeBackend(job.backend, { matmulThreads: process.env.TAGTUNE_MATMUL_THREADS !== '0' })
   send({ type: 'ready', backend, pid: process.pid })
   const { tokenizer } = loadBertTokenizer(job.modelDir)
   const { model } = loadTokenClassifier(job.modelDir)
@@ -232,7 +232,7 @@ function readTextsFile(path: string): { id: string | number; text: string }[] {
 }
 
 export async function runPretrainJob(job: PretrainJob, send: Send, control: Control): Promise<void> {
-  const backend = await initBackend(job.backend)
+  const backend = await initComputeBackend(job.backend, { matmulThreads: process.env.TAGTUNE_MATMUL_THREADS !== '0' })
   send({ type: 'ready', backend, pid: process.pid })
   const texts = readFileSync(job.textsFile, 'utf8').split('\n').filter((l) => l.trim()).map((l) => (JSON.parse(l) as { text: string }).text)
   if (texts.length === 0) throw new TrainingError('there is no text to pretrain on')
@@ -275,7 +275,7 @@ export async function runPretrainJob(job: PretrainJob, send: Send, control: Cont
 
 /** Writes a checkpoint's tfjs export; for int8, evaluates the float and the int8 model on the same split. */
 export async function runExportJob(job: ExportJob, send: Send): Promise<void> {
-  const backend = await initBackend(job.backend)
+  const backend = await initComputeBackend(job.backend, { matmulThreads: process.env.TAGTUNE_MATMUL_THREADS !== '0' })
   send({ type: 'ready', backend, pid: process.pid })
   const written = writeTfjsExport(job.modelDir, job.outDir, { quantize: job.format === 'int8', generatedBy: job.generatedBy })
   send({ type: 'exported', files: written.files, weightBytes: written.weightBytes, floatWeightBytes: written.floatWeightBytes, head: written.head, adapters: written.adapters, quantizedTensors: written.quantizedTensors })

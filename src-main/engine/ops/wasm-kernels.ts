@@ -31,7 +31,7 @@ import * as tf from '@tensorflow/tfjs'
 import { simdKernels, type SimdKernels, type WasmMemory } from './wasm-simd'
 
 /** The parts of tfjs-backend-wasm's BackendWasm this module uses (tfjs 4.22). */
-interface WasmBackendLike {
+export interface WasmBackendLike {
   wasm: {
     asm?: { memory?: WasmMemory }
     cwrap(name: string, ret: null, args: string[]): (...args: unknown[]) => void
@@ -126,7 +126,7 @@ export function unsortedSegmentSumRows(x: ArrayLike<number>, ids: ArrayLike<numb
   return out
 }
 
-function isWasmBackend(b: unknown): b is WasmBackendLike {
+export function isWasmBackend(b: unknown): b is WasmBackendLike {
   const w = b as Partial<WasmBackendLike> | undefined
   return typeof w?.wasm?.cwrap === 'function' && typeof w.wasm.tfjs?.registerTensor === 'function' && typeof w.typedArrayFromHeap === 'function' && w.dataIdMap !== undefined
 }
@@ -134,7 +134,7 @@ function isWasmBackend(b: unknown): b is WasmBackendLike {
 type WasmBatchMatMul = (aId: number, aShape: Uint8Array, aRank: number, bId: number, bShape: Uint8Array, bRank: number, transposeA: boolean, transposeB: boolean, outId: number) => void
 const batchMatMulFns = new WeakMap<object, WasmBatchMatMul>()
 
-function wasmBatchMatMul(backend: WasmBackendLike): WasmBatchMatMul {
+export function wasmBatchMatMul(backend: WasmBackendLike): WasmBatchMatMul {
   let f = batchMatMulFns.get(backend)
   if (!f) {
     f = backend.wasm.cwrap('BatchMatMul', null, ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']) as WasmBatchMatMul
@@ -143,7 +143,7 @@ function wasmBatchMatMul(backend: WasmBackendLike): WasmBatchMatMul {
   return f
 }
 
-const shapeBytes = (shape: number[]): Uint8Array => new Uint8Array(new Int32Array(shape).buffer)
+export const shapeBytes = (shape: number[]): Uint8Array => new Uint8Array(new Int32Array(shape).buffer)
 
 /** Forward of BlockMatMul on wasm: out[i] = a[i] · b[i] for every block i. */
 function blockMatMulKernel(a: tf.TensorInfo, b: tf.TensorInfo, backend: WasmBackendLike): tf.TensorInfo {
