@@ -67,10 +67,9 @@ const control = createControl()
 let running = false
 
 ch.onMessage((m) => {
-  if (m.type === 'cancel') {
-    control.cancelled = true
-    control.setPaused(false)
-  } else if (m.type === 'pause') control.setPaused(true)
+  if (m.type === 'cancel') control.cancel()
+  else if (m.type === 'predict') control.pushRequest(m)
+  else if (m.type === 'pause') control.setPaused(true)
   else if (m.type === 'resume') control.setPaused(false)
   else if (m.type === 'job' && !running) {
     running = true

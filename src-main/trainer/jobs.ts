@@ -21,7 +21,7 @@ import type { DataRecord, EvaluateJob, PredictJob, PretrainJob, TrainerMessage, 
 import { pretrainMlm } from '../engine/train/pretrain'
 import { dictionarySegmenter, discoverChineseWords } from '../engine/data/mlm'
 import { loadTfjsTokenClassifier, writeTfjsExport } from '../engine/model/tfjs-format'
-import type { ExportJob } from './protocol'
+import type { ExportJob, PredictRequest } from './protocol'
 
 export type Send = (m: TrainerMessage) => void
 
@@ -30,13 +30,36 @@ export interface Control {
   paused: boolean
   /** Resolves when not paused (or cancelled). */
   whilePaused(): Promise<void>
+  /** A predict session's next request, or null once cancelled. */
+  nextRequest(): Promise<PredictRequest | null>
 }
 
-export function createControl(): Control & { setPaused(p: boolean): void } {
+export function createControl(): Control & { setPaused(p: boolean): void; pushRequest(r: PredictRequest): void; cancel(): void } {
   let wake: (() => void) | undefined
+  const queue: PredictRequest[] = []
+  let waiting: ((r: PredictRequest | null) => void) | undefined
   const c = {
     cancelled: false,
     paused: false,
+    nextRequest(): Promise<PredictRequest | null> {
+      if (c.cancelled) return Promise.resolve(null)
+      const r = queue.shift()
+      if (r) return Promise.resolve(r)
+      return new Promise<PredictRequest | null>((resolve) => (waiting = resolve))
+    },
+    pushRequest(r: PredictRequest): void {
+      if (waiting) {
+        const w = waiting
+        waiting = undefined
+        w(r)
+      } else queue.push(r)
+    },
+    cancel(): void {
+      c.cancelled = true
+      c.setPaused(false)
+      waiting?.(null)
+      waiting = undefined
+    },
     whilePaused(): Promise<void> {
       if (!c.paused || c.cancelled) return Promise.resolve()
       return new Promise<void>((r) => {
@@ -201,6 +224,23 @@ export async function runPredictJob(job: PredictJob, send: Send, control?: Contr
   const { tokenizer } = loadBertTokenizer(job.modelDir)
   const { model } = loadTokenClassifier(job.modelDir)
   const tagSet = tagSetFromId2Label(model.labels)
+  if (job.session && control) {
+    try {
+      const options = { maxLength: job.maxLength, ...(job.stride !== undefined ? { stride: job.stride } : {}), batchSize: job.batchSize, labelAllSubtokens: job.labelAllSubtokens }
+      for (let r = await control.nextRequest(); r; r = await control.nextRequest()) {
+        try {
+          const docs = r.texts.map((t) => ({ id: t.id, text: t.text, spans: [] }))
+          const predictions = predictDocuments(model, tokenizer, tagSet, docs, options)
+          send({ type: 'predictions', split: `request:${r.requestId}`, items: predictions.map((p) => ({ id: p.docId, spans: p.spans, confidence: p.confidence })) })
+        } catch (err) {
+          send({ type: 'request-error', requestId: r.requestId, message: (err as Error).message || String(err) })
+        }
+      }
+    } finally {
+      disposeParams(model.params)
+    }
+    return
+  }
   const texts = job.textsFile ? readTextsFile(job.textsFile) : (job.texts ?? [])
   const chunk = Math.max(1, job.chunkSize ?? texts.length)
   try {

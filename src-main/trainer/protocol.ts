@@ -66,6 +66,11 @@ export interface PredictJob {
   chunkSize?: number
   /** Window overlap for long documents, as the run was trained (default: the engine's). */
   stride?: number
+  /**
+   * Keep the model loaded and answer PredictRequests (`predictions` with split
+   * `request:<id>`, or `request-error`) until cancelled, instead of predicting `texts` once.
+   */
+  session?: boolean
   maxLength: number
   batchSize: number
   labelAllSubtokens: boolean
@@ -98,7 +103,14 @@ export interface ExportJob {
 
 export type TrainerJob = TrainJob | EvaluateJob | PredictJob | PretrainJob | ExportJob
 
-export type TrainerRequest = { type: 'job'; job: TrainerJob } | { type: 'cancel' } | { type: 'pause' } | { type: 'resume' }
+/** A request to a predict session (PredictJob.session): predict these texts with the loaded model. */
+export interface PredictRequest {
+  type: 'predict'
+  requestId: number
+  texts: { id: string | number; text: string }[]
+}
+
+export type TrainerRequest = { type: 'job'; job: TrainerJob } | { type: 'cancel' } | { type: 'pause' } | { type: 'resume' } | PredictRequest
 
 export interface DocumentPredictionRecord {
   id: string | number
@@ -135,6 +147,7 @@ export type TrainerMessage =
   | { type: 'predictions'; split: string; items: (DocumentPredictionRecord & { gold?: DataRecord['spans'] })[] }
   | { type: 'robustness'; split: string; rows: RobustnessRow[] }
   | { type: 'predict-progress'; done: number; total: number }
+  | { type: 'request-error'; requestId: number; message: string }
   | { type: 'pretrain-step'; step: number; totalSteps: number; loss: number; etaMs: number; tokensPerSecond: number }
   | { type: 'pretrained'; outDir: string; steps: number; finalLoss: number; elapsedMs: number; status: 'completed' | 'cancelled' }
   | { type: 'exported'; files: { name: string; bytes: number }[]; weightBytes: number; floatWeightBytes: number; head: 'softmax' | 'crf'; adapters: { size: number } | null; quantizedTensors: number }

@@ -5,6 +5,7 @@
  * after its current step and resumes; a run cut off by a restart resumes from its last
  * checkpoint. A trainer that crashes marks its run failed with the reason; the host keeps going.
  */
+import { createPredictSessions } from './predict-sessions'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { DB } from '../../store/db'
@@ -74,6 +75,7 @@ export function createRunService(db: DB, options: RunServiceOptions) {
   const store = createRunStore(db, options.now)
   const now = options.now ?? (() => new Date().toISOString())
   const spawn = options.spawnTrainer ?? (() => forkTrainer())
+  const sessions = createPredictSessions(spawn)
   const runsDir = join(options.dataDir, 'runs')
   const active = new Map<number, ActiveRun>()
   const waiters = new Map<number, ((s: RunSummary) => void)[]>()
@@ -548,9 +550,12 @@ export function createRunService(db: DB, options: RunServiceOptions) {
     dataFile,
     /** The process id of a run's trainer while it trains. */
     activePid: (id: number): number | undefined => active.get(id)?.handle.pid,
+    /** Interactive prediction with a model kept loaded (see predict-sessions.ts). */
+    sessions,
     /** Stops every trainer; their runs are marked interrupted when the store is next opened. */
     close(): void {
       closing = true
+      sessions.close()
       for (const a of active.values()) a.handle.kill('SIGTERM')
     },
     /** Deletes a run that is not training (a queued one leaves the queue) and its folder. */

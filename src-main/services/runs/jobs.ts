@@ -8,7 +8,7 @@ import { z } from 'zod'
 import type { DB } from '../../store/db'
 import * as repo from '../../store/repositories/runs'
 import { writeDataFile } from '../../trainer/data-file'
-import type { TrainerMessage } from '../../trainer/protocol'
+import type { DocumentPredictionRecord, TrainerMessage } from '../../trainer/protocol'
 import { AppError } from '../../../src-shared/ipc/errors'
 import { RunConfig } from '../../../src-shared/domain/run-config'
 import type { RunEvaluate, RunEvaluation, RunPredict, RunRobustness } from '../../../src-shared/domain/run'
@@ -66,21 +66,32 @@ export async function evaluateRun(db: DB, runs: RunService, input: z.output<type
   return out
 }
 
+/** Requests up to this size go to a session that keeps the model loaded (the Predict view's typing); bigger ones to a one-off job. */
+const SESSION_TEXTS = 64
+const SESSION_CHARACTERS = 200_000
+
 export async function predictWithRun(db: DB, runs: RunService, input: z.output<typeof RunPredict>): Promise<{ items: { text: string; spans: { start: number; end: number; label: string; confidence: number }[] }[] }> {
   const { dir, config } = checkpointDir(runs, db, input.id, input.checkpoint)
-  const messages: TrainerMessage[] = await runs.runJob({
-    kind: 'predict',
+  const job = {
+    kind: 'predict' as const,
     modelDir: dir,
-    texts: input.texts.map((text, i) => ({ id: i, text })),
     maxLength: config.maxLength,
     ...(config.stride !== undefined ? { stride: config.stride } : {}),
     batchSize: config.evalBatchSize,
     labelAllSubtokens: config.labelAllSubtokens,
-    backend: 'auto',
-  })
-  const predictions = messages.find((m) => m.type === 'predictions')
-  if (!predictions || predictions.type !== 'predictions') throw new AppError('FAILED', 'The trainer sent no predictions.')
-  const byId = new Map(predictions.items.map((i) => [Number(i.id), i.spans]))
+    backend: 'auto' as const,
+  }
+  const texts = input.texts.map((text, i) => ({ id: i, text }))
+  let items: DocumentPredictionRecord[]
+  if (texts.length <= SESSION_TEXTS && input.texts.reduce((n, t) => n + t.length, 0) <= SESSION_CHARACTERS) {
+    items = await runs.sessions.predict(job, texts)
+  } else {
+    const messages: TrainerMessage[] = await runs.runJob({ ...job, texts })
+    const predictions = messages.find((m) => m.type === 'predictions')
+    if (!predictions || predictions.type !== 'predictions') throw new AppError('FAILED', 'The trainer sent no predictions.')
+    items = predictions.items
+  }
+  const byId = new Map(items.map((i) => [Number(i.id), i.spans]))
   return { items: input.texts.map((text, i) => ({ text, spans: (byId.get(i) ?? []).map((s) => ({ start: s.start, end: s.end, label: s.label, confidence: s.confidence })) })) }
 }
 
