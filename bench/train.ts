@@ -9,20 +9,12 @@
 import * as tf from '@tensorflow/tfjs'
 import { AdamW, clipByGlobalNorm } from '../src-main/engine/optim/adamw'
 import { disposeGrads, lossAndGradients } from '../src-main/engine/train/step'
-import { parseFlags, profileKernels, report, setUp, timeSteps } from './lib/engine-bench'
-import { availableParallelism } from 'node:os'
-import { enableMatMulThreads } from '../src-main/engine/ops/matmul-threads'
+import { parseFlags, profileKernels, report, setUp, takeMatMulThreadsFlag, timeSteps, useMatMulThreads } from './lib/engine-bench'
 
-const argv = process.argv.slice(2)
-// --matmul-threads: large matMuls on two cores (engine/ops/matmul-threads.ts).
-const twoThreads = argv.includes('--matmul-threads')
-const o = parseFlags(argv.filter((a) => a !== '--matmul-threads'), 'train')
+const flags = takeMatMulThreadsFlag(process.argv.slice(2))
+const o = parseFlags(flags.argv, 'train')
 const bench = await setUp(o)
-if (twoThreads) {
-  const on = await enableMatMulThreads({ cpus: availableParallelism() })
-  if (on) bench.threads = 2
-  console.log(`matMul helper thread: ${on ? 'on (the large matMuls on two threads; PyTorch stays at one)' : 'not available'}`)
-}
+if (flags.twoThreads) await useMatMulThreads(bench)
 const { model, batches } = bench
 const trainable = [...model.params.keys()]
 const optimizer = new AdamW({ weightDecay: o.weightDecay })

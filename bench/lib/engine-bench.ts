@@ -329,3 +329,20 @@ export function report(bench: Bench, mode: BenchMode, timing: Timing, extra: Rec
   }
   console.log(JSON.stringify(json))
 }
+
+/**
+ * `--matmul-threads` (taken out of argv): large matMuls on two cores (engine/ops/matmul-threads.ts),
+ * as the trainer and the model server run them. Without it the engine benchmarks run one thread.
+ */
+export function takeMatMulThreadsFlag(argv: string[]): { argv: string[]; twoThreads: boolean } {
+  return { argv: argv.filter((a) => a !== '--matmul-threads'), twoThreads: argv.includes('--matmul-threads') }
+}
+
+/** Starts the matMul helper thread for a benchmark and says whether it runs. */
+export async function useMatMulThreads(bench: Bench): Promise<void> {
+  const { availableParallelism } = await import('node:os')
+  const { enableMatMulThreads } = await import('../../src-main/engine/ops/matmul-threads')
+  const on = await enableMatMulThreads({ cpus: availableParallelism() })
+  if (on) bench.threads = 2
+  console.log(`matMul helper thread: ${on ? 'on (the large matMuls on two threads; PyTorch stays at one)' : 'not available'}`)
+}
