@@ -3,6 +3,7 @@
  * and the CLI build the same host; only the transport in front of it differs. Plain Node.
  */
 import { mkdirSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { invokes, isInvokeChannel, type AppInfo, type BackendInfo, type EventName, type EventPayload, type Invokes, type InvokeChannel, type InvokeOutput } from '../../src-shared/ipc/contract'
@@ -102,7 +103,11 @@ export function createHost(options: HostOptions): Host {
   }
 
   let backend: Promise<BackendInfo> | undefined
-  const backendInfo = (): Promise<BackendInfo> => (backend ??= initBackend(options.backend ?? 'auto'))
+  // What training and prediction will compute on: the trainer adds a thread for large matMuls on wasm with two cores (initComputeBackend).
+  const backendInfo = (): Promise<BackendInfo> =>
+    (backend ??= initBackend(options.backend ?? 'auto').then((info) =>
+      info.name === 'wasm' && process.env.TAGTUNE_MATMUL_THREADS !== '0' && availableParallelism() >= 2 ? { ...info, threads: 2 } : info,
+    ))
   if (options.warmBackend) setImmediate(() => void backendInfo().catch(() => {}))
 
   clearStaleStaging(db, new Date(Date.now() - 24 * 3600 * 1000))

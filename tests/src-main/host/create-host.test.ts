@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import { describe, expect, it, afterEach } from 'vitest'
 import { createHost, type Host } from '../../../src-main/host/create-host'
 import { invokes, type InvokeChannel } from '../../../src-shared/ipc/contract'
@@ -208,6 +209,10 @@ describe('host boundary', () => {
     expect(info).toMatchObject({ name: 'Tagtune', host: 'server', schemaVersion: LATEST_SCHEMA_VERSION, dataDir: host.dataDir })
     expect(info.backend).toMatchObject({ name: 'cpu', device: 'CPU' })
     expect(info.version).toMatch(/^\d+\.\d+\.\d+/)
+    // On wasm the status bar shows what runs will use: a second thread for large matMuls where there is a second core.
+    const wasm = createHost({ dataDir: tempDir(), kind: 'server', backend: 'wasm' })
+    hosts.push(wasm)
+    expect((await wasm.call('app.info', {})).backend).toMatchObject({ name: 'wasm', threads: availableParallelism() >= 2 ? 2 : 1 })
   })
 })
 
