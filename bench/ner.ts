@@ -9,7 +9,7 @@
  * --max-train N (the first N training sentences), --seed N, --backend wasm|cpu|auto,
  * --pretrained DIR (start from a model folder instead of scratch).
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -19,7 +19,7 @@ import { trainTokenClassifier } from '../src-main/engine/train/loop'
 import { loadStartingModel } from '../src-main/trainer/model-source'
 import { RunConfig } from '../src-shared/domain/run-config'
 import { formatReport } from '../src-shared/domain/ner-eval'
-import { readNerFile, splitFiles } from './lib/ner-data'
+import { loadNerBenchData } from './lib/ner-data'
 
 const { values: v } = parseArgs({
   options: {
@@ -39,25 +39,10 @@ const { values: v } = parseArgs({
   },
 })
 
-const dir = resolve(v.data!)
-if (!existsSync(dir)) {
-  console.error(`${dir} not found: the real datasets live in ../shared/data beside the checkout.`)
-  process.exit(1)
-}
-const files = splitFiles(dir)
-if (!files.train || !files.dev) {
-  console.error(`${dir}: need a train and a dev file (found ${JSON.stringify(files)})`)
-  process.exit(1)
-}
-
 const backend = await initBackend(v.backend as BackendPreference)
-const train = await readNerFile(files.train, 't')
-const dev = await readNerFile(files.dev, 'd')
-const maxTrain = v['max-train'] ? Number(v['max-train']) : undefined
-const trainDocs = maxTrain ? train.docs.slice(0, maxTrain) : train.docs
-const types = [...new Set([...train.labels, ...dev.labels])].sort()
-const chinese = /[\u4e00-\u9fff]/.test(trainDocs.slice(0, 50).map((d) => d.text).join(''))
-const vocab = v.vocab ? resolve(v.vocab) : resolve(import.meta.dirname, '../../shared/data/vocab', chinese ? 'bert-base-chinese' : 'bert-base-cased', 'vocab.txt')
+const data = await loadNerBenchData(v.data!, { maxTrain: v['max-train'] ? Number(v['max-train']) : undefined, vocab: v.vocab })
+const { dir, types, chinese, vocab } = data
+const trainDocs = data.train
 const hidden = Number(v.hidden)
 const heads = v.heads ? Number(v.heads) : Math.max(2, Math.round(hidden / 64))
 const config = RunConfig.parse({
@@ -76,7 +61,7 @@ const config = RunConfig.parse({
 const tagSet = buildTagSet(types, config.scheme)
 const starting = loadStartingModel(config.model!, [...tagSet.tags], config.seed)
 const out = mkdtempSync(join(tmpdir(), 'tagtune-bench-ner-'))
-console.log(`${dir}: ${trainDocs.length} training and ${dev.docs.length} dev sentences, ${types.length} entity types (${types.join(', ')})`)
+console.log(`${dir}: ${trainDocs.length} training and ${data.dev.length} dev sentences, ${types.length} entity types (${types.join(', ')})`)
 console.log(`model: ${starting.description}; backend ${backend.label}${backend.threads ? `, ${backend.threads} thread(s)` : ''}`)
 
 const started = performance.now()
@@ -87,7 +72,7 @@ const result = await trainTokenClassifier({
   tokenizer: starting.tokenizer,
   tagSet,
   train: trainDocs,
-  dev: dev.docs,
+  dev: data.dev,
   config,
   outDir: out,
   callbacks: {
@@ -109,7 +94,7 @@ console.log(
   JSON.stringify({
     data: dir,
     trainSentences: trainDocs.length,
-    devSentences: dev.docs.length,
+    devSentences: data.dev.length,
     model: starting.description,
     params: result.totalParams,
     epochs: config.epochs,

@@ -27,7 +27,7 @@
  * pretrained folder), --use-pretrained DIR (skip pretraining, fine-tune that folder), --seed N
  * (42), --backend wasm|cpu|auto.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -40,7 +40,7 @@ import { trainTokenClassifier } from '../src-main/engine/train/loop'
 import { evaluateMlm, pretrainMlm } from '../src-main/engine/train/pretrain'
 import { loadStartingModel } from '../src-main/trainer/model-source'
 import { RunConfig, type ModelSource } from '../src-shared/domain/run-config'
-import { readNerFile, splitFiles } from './lib/ner-data'
+import { loadNerBenchData } from './lib/ner-data'
 
 const { values: v } = parseArgs({
   options: {
@@ -72,25 +72,10 @@ const { values: v } = parseArgs({
   },
 })
 
-const dir = resolve(v.data!)
-if (!existsSync(dir)) {
-  console.error(`${dir} not found: the real datasets live in ../shared/data beside the checkout.`)
-  process.exit(1)
-}
-const files = splitFiles(dir)
-if (!files.train || !files.dev) {
-  console.error(`${dir}: need a train and a dev file (found ${JSON.stringify(files)})`)
-  process.exit(1)
-}
-
 const backend = await initBackend(v.backend as BackendPreference)
-const train = await readNerFile(files.train, 't')
-const dev = await readNerFile(files.dev, 'd')
-const maxTrain = v['max-train'] ? Number(v['max-train']) : undefined
-const trainDocs = maxTrain ? train.docs.slice(0, maxTrain) : train.docs
-const types = [...new Set([...train.labels, ...dev.labels])].sort()
-const chinese = /[\u4e00-\u9fff]/.test(trainDocs.slice(0, 50).map((d) => d.text).join(''))
-const vocab = v.vocab ? resolve(v.vocab) : resolve(import.meta.dirname, '../../shared/data/vocab', chinese ? 'bert-base-chinese' : 'bert-base-cased', 'vocab.txt')
+const data = await loadNerBenchData(v.data!, { maxTrain: v['max-train'] ? Number(v['max-train']) : undefined, vocab: v.vocab })
+const { dir, types, chinese, vocab } = data
+const trainDocs = data.train
 const hidden = Number(v.hidden)
 const layers = Number(v.layers)
 const heads = v.heads ? Number(v.heads) : Math.max(2, Math.round(hidden / 64))
@@ -100,7 +85,7 @@ const pretrainSeq = Number(v['pretrain-seq'])
 const scratch: ModelSource = { scratch: { vocab, hiddenSize: hidden, numLayers: layers, numHeads: heads, maxPositions: Math.max(512, seq, pretrainSeq), lowercase: chinese } }
 
 // Unlabeled text: the whole training file (labels unused), plus CLUENER's texts when asked.
-const texts = train.docs.map((d) => d.text)
+const texts = data.allTrain.map((d) => d.text)
 if (v.cluener) {
   const path = resolve(import.meta.dirname, '../../shared/data/cluener2020/train.json')
   for (const line of readFileSync(path, 'utf8').split('\n')) if (line.trim()) texts.push((JSON.parse(line) as { text: string }).text)
@@ -120,7 +105,7 @@ const fineTuneConfig = RunConfig.parse({
 })
 const tagSet: TagSet = buildTagSet(types, fineTuneConfig.scheme)
 
-console.log(`${dir}: ${trainDocs.length} training and ${dev.docs.length} dev sentences, ${types.length} entity types; unlabeled text: ${texts.length} texts, ${unlabeledChars.toLocaleString('en-US')} characters${v.cluener ? ' (train + CLUENER)' : ' (the training file)'}`)
+console.log(`${dir}: ${trainDocs.length} training and ${data.dev.length} dev sentences, ${types.length} entity types; unlabeled text: ${texts.length} texts, ${unlabeledChars.toLocaleString('en-US')} characters${v.cluener ? ' (train + CLUENER)' : ' (the training file)'}`)
 console.log(`model: hidden ${hidden}, ${layers} layers, ${heads} heads, vocabulary ${vocab}; backend ${backend.label}${backend.threads ? `, ${backend.threads} thread(s)` : ''}`)
 
 let lastLine = 0
@@ -149,7 +134,7 @@ async function fineTune(source: ModelSource, label: string, docs: readonly NerDo
     tokenizer: starting.tokenizer,
     tagSet,
     train: docs,
-    dev: dev.docs,
+    dev: data.dev,
     config: { ...fineTuneConfig, model: source, epochs },
     callbacks: {
       onStep: (p) => progress(`[${label}] fine-tune step ${p.step}/${p.totalSteps}  loss ${p.loss.toFixed(4)}  ${Math.round(p.tokensPerSecond)} tok/s  ETA ${Math.round(p.etaMs / 1000)} s`),
@@ -195,7 +180,7 @@ if (only !== 'scratch' && v['use-pretrained']) {
     outputVocabulary: v['output-vocab'] === 'all' ? ('all' as const) : ('corpus' as const),
   }
   // A held-out MLM measure: dev text with a fixed mask (the dev labels are not used here either).
-  const devTexts = dev.docs.map((d) => d.text)
+  const devTexts = data.dev.map((d) => d.text)
   initMlmHead(start.model.params, start.model.config, seed)
   const devMlmBefore = evaluateMlm(start.model, start.tokenizer, devTexts, { ...pretrainConfig, seed: 1234, batchSize: 64 }).loss
   const r = await pretrainMlm({
@@ -241,7 +226,7 @@ console.log(
   JSON.stringify({
     data: dir,
     trainSentences: trainDocs.length,
-    devSentences: dev.docs.length,
+    devSentences: data.dev.length,
     unlabeledTexts: texts.length,
     unlabeledChars,
     cluener: v.cluener,
