@@ -76,7 +76,8 @@ let original: tf.KernelConfig | undefined
 export async function enableMatMulThreads(options: { cpus: number; timeoutMs?: number }): Promise<boolean> {
   if (helper) return true
   const backend = tf.backend()
-  if (tf.getBackend() !== 'wasm' || !isWasmBackend(backend) || options.cpus < 2) return false
+  const kernel = tf.getKernel('BatchMatMul', 'wasm')
+  if (tf.getBackend() !== 'wasm' || !isWasmBackend(backend) || !kernel || options.cpus < 2) return false
   const require = createRequire(import.meta.url)
   const ctlBuffer = new SharedArrayBuffer(8 * 4)
   const dataBuffer = new SharedArrayBuffer(SHARED_FLOATS * 4)
@@ -100,13 +101,16 @@ export async function enableMatMulThreads(options: { cpus: number; timeoutMs?: n
   }
   worker.unref()
   helper = { worker, ctl: new Int32Array(ctlBuffer), data: new Float32Array(dataBuffer), split: 0, alone: 0 }
-  worker.on('error', () => disableMatMulThreads())
-  worker.on('exit', () => disableMatMulThreads())
-  original = tf.getKernel('BatchMatMul', 'wasm')
-  if (!original) return false
-  const fallback = original.kernelFunc
+  // Only this worker's end stops its use (an earlier worker's exit may arrive after a re-enable).
+  const ended = (): void => {
+    if (helper?.worker === worker) disableMatMulThreads()
+  }
+  worker.on('error', ended)
+  worker.on('exit', ended)
+  original = kernel
+  const fallback = kernel.kernelFunc
   tf.unregisterKernel('BatchMatMul', 'wasm')
-  tf.registerKernel({ ...original, kernelFunc: (args) => splitMatMul(args) ?? fallback(args) })
+  tf.registerKernel({ ...kernel, kernelFunc: (args) => splitMatMul(args) ?? fallback(args) })
   return true
 }
 
