@@ -32,18 +32,3 @@ describe('caret', () => {
     expect(prevWord(t, 0)).toBe(0)
   })
 })
-
-import { pieces } from '../../../src-renderer/src/annotate/pieces'
-
-describe('pieces', () => {
-  it('cuts at span and selection edges and lists nested spans outermost first', () => {
-    // "Bank of Paris": ORG [0,13) with LOC [8,13) inside; selection over "of".
-    const p = pieces(13, [[8, 13, 2], [0, 13, 1]], { start: 5, end: 7 })
-    expect(p.map((x) => [x.start, x.end, x.covering, x.selected, x.endsHere])).toEqual([
-      [0, 5, [1], false, []],
-      [5, 7, [1], true, []],
-      [7, 8, [1], false, []],
-      [8, 13, [1, 0], false, [1, 0]],
-    ])
-  })
-})
