@@ -202,6 +202,48 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
     await page.close()
   })
 
+  it('opens a 20,000-character one-paragraph document with 500 spans in sections, and labels a word at its end', async () => {
+    const words = 'Ada Lovelace wrote notes on the Analytical Engine in London while Babbage built it.'.split(' ')
+    let text = ''
+    const spans: [number, number, string][] = []
+    for (let i = 0; text.length < 20_000; i++) {
+      const w = words[i % words.length]!
+      if (i % 6 === 0 && spans.length < 500) spans.push([text.length, text.length + w.length, 'PER'])
+      text += w + ' '
+    }
+    text = text.slice(0, 20_000)
+    const kept = spans.filter(([, e]) => e <= text.length)
+    const p = await app.host.call('project.create', { name: 'Long one', labels: [{ name: 'PER' }, { name: 'LOC' }] })
+    const file = join(mkdtempSync(join(tmpdir(), 'tagtune-e2e-')), 'long.jsonl')
+    writeFileSync(file, JSON.stringify({ text, label: kept }) + '\n')
+    await app.host.call('dataset.import', { projectId: p.id, files: [{ path: file }] })
+    const doc = (await app.host.call('document.list', { projectId: p.id })).items[0]!.id
+    const { page, errors } = await open(`/annotate/${p.id}/${doc}`)
+    await page.locator('[data-testid="span-editor"][data-complete="true"]').waitFor()
+    // Every span and every character is there, once: the sections add nothing to the text.
+    expect(await page.getByTestId('span-tag').count()).toBe(kept.length)
+    expect((await page.locator('[data-testid="span-editor"] [data-o]').allTextContents()).join('')).toBe(text)
+    // The paragraph is shown in sections of about 1,000 characters, each but the last marked as going on.
+    const sections = await page.locator('[data-testid="span-editor"] > .para').count()
+    expect(sections).toBeGreaterThanOrEqual(12)
+    expect(await page.locator('[data-testid="span-editor"] > .para.continues').count()).toBe(sections - 1)
+    // Label "London" near the end by mouse and key.
+    const at = text.lastIndexOf('London')
+    await selectText(page, at, at + 'London'.length)
+    await page.keyboard.press('2')
+    const loc = p.labels[1]!.id
+    await expect.poll(async () => (await saved(app.host, doc, 'ana'))?.spans.length, { timeout: 3000 }).toBe(kept.length + 1)
+    expect((await saved(app.host, doc, 'ana'))!.spans).toContainEqual([at, at + 6, loc])
+    await page.locator('[data-testid="span-tag"]', { hasText: 'LOC' }).evaluate((el) => el.scrollIntoView({ block: 'center' }))
+    await screenshot(page, '28-long-document-end')
+    await page.getByTestId('span-editor').evaluate((el) => el.closest('.main')!.scrollTo(0, 0))
+    // Paragraphs out of view are not painted: they are painted in the frame after they come into view.
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))))
+    await screenshot(page, '28-long-document')
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
   it('shows agreement between annotators and lets a reviewer adjudicate a disagreement', async () => {
     const { p, docs, per, loc } = await projectWith(app.host, ['Ada met Bob in Paris .', 'Rome .'])
     const save = (documentId: number, annotator: string, spans: [number, number, number][]) =>

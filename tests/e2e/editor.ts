@@ -2,6 +2,8 @@ import type { Page } from 'playwright-core'
 
 /** Select [start, end) of the editor's text as a mouse drag would, then release the mouse. */
 export async function selectText(page: Page, start: number, end: number): Promise<void> {
+  // A long document is put on screen in stretches: wait until all of it is there.
+  await page.locator('[data-testid="span-editor"][data-complete="true"]').waitFor()
   await page.getByTestId('span-editor').evaluate(
     (root, [s, e]) => {
       const pieces = [...root.querySelectorAll('[data-o]')] as HTMLElement[]
