@@ -41,7 +41,8 @@ export default defineConfig({
     root: resolve(dir, 'src-renderer'),
     define,
     resolve: { alias },
-    build: { rollupOptions: { input: { index: resolve(dir, 'src-renderer/index.html') } } },
+    // Minified: the renderer is parsed on every start (electron-vite leaves it unminified by default).
+    build: { minify: true, chunkSizeWarningLimit: 800 /* the charts library, loaded only by chart views */, rollupOptions: { input: { index: resolve(dir, 'src-renderer/index.html') } } },
     plugins: [vue()],
   },
 })

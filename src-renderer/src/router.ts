@@ -1,16 +1,19 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw } from 'vue-router'
-import ProjectsView from './views/ProjectsView.vue'
-import ComingSoonView from './views/ComingSoonView.vue'
-import DatasetView from './views/DatasetView.vue'
-import AnnotateView from './views/AnnotateView.vue'
-import AgreementView from './views/AgreementView.vue'
-import TrainView from './views/TrainView.vue'
-import RunView from './views/RunView.vue'
-import RunsView from './views/RunsView.vue'
-import CompareView from './views/CompareView.vue'
-import ModelsView from './views/ModelsView.vue'
-import PredictView from './views/PredictView.vue'
 import { NAV_ITEMS } from './nav'
+
+// Each view is its own chunk, loaded when first visited: opening the annotation workspace does
+// not parse the charts library or the training views.
+const ProjectsView = (): Promise<unknown> => import('./views/ProjectsView.vue')
+const ComingSoonView = (): Promise<unknown> => import('./views/ComingSoonView.vue')
+const DatasetView = (): Promise<unknown> => import('./views/DatasetView.vue')
+const AnnotateView = (): Promise<unknown> => import('./views/AnnotateView.vue')
+const AgreementView = (): Promise<unknown> => import('./views/AgreementView.vue')
+const TrainView = (): Promise<unknown> => import('./views/TrainView.vue')
+const RunView = (): Promise<unknown> => import('./views/RunView.vue')
+const RunsView = (): Promise<unknown> => import('./views/RunsView.vue')
+const CompareView = (): Promise<unknown> => import('./views/CompareView.vue')
+const ModelsView = (): Promise<unknown> => import('./views/ModelsView.vue')
+const PredictView = (): Promise<unknown> => import('./views/PredictView.vue')
 
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/projects' },
