@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import type { Host } from '../../src-main/host/create-host'
 import { seededRandom } from '../../src-shared/domain/splits'
 import type { NerDocument } from '../../src-main/engine/data'
+import { offsetConverter, spanToCodePoints } from '../../src-main/formats/offsets'
 import { loadBertTokenizer, type BertTokenizer } from '../../src-main/engine/tokenizer'
 
 export const TINY_BERT = join(import.meta.dirname, '../fixtures/tiny-bert')
@@ -39,9 +40,17 @@ export function tinyTokenizer(): BertTokenizer {
   return loadBertTokenizer(TINY_BERT).tokenizer
 }
 
-/** Writes `docs` as a doccano JSONL file (what the import dialog and `data import` read). */
+/** Writes `docs` as a doccano JSONL file (what the import dialog and `data import` read), with doccano's code-point offsets. */
 export function doccanoFile(path: string, docs: readonly NerDocument[]): string {
-  writeFileSync(path, docs.map((d) => JSON.stringify({ text: d.text, label: d.spans.map((s) => [s.start, s.end, s.label]) })).join('\n') + '\n')
+  const line = (d: NerDocument): string => {
+    const conv = offsetConverter(d.text)
+    const label = d.spans.map((s) => {
+      const c = spanToCodePoints(conv, s)
+      return [c.start, c.end, s.label]
+    })
+    return JSON.stringify({ text: d.text, label })
+  }
+  writeFileSync(path, docs.map(line).join('\n') + '\n')
   return path
 }
 
