@@ -234,6 +234,14 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
     const loc = p.labels[1]!.id
     await expect.poll(async () => (await saved(app.host, doc, 'ana'))?.spans.length, { timeout: 3000 }).toBe(kept.length + 1)
     expect((await saved(app.host, doc, 'ana'))!.spans).toContainEqual([at, at + 6, loc])
+    // From the top of the document, Shift+Tab goes to the span before "London" and scrolls it into view.
+    await page.getByTestId('span-editor').evaluate((el) => el.closest('.main')!.scrollTo(0, 0))
+    await page.keyboard.press('Shift+Tab')
+    const chosen = page.locator('[data-testid="span-editor"] .piece.chosen').first()
+    await expect.poll(async () => {
+      const box = await chosen.boundingBox()
+      return box !== null && box.y >= 0 && box.y + box.height <= 820
+    }).toBe(true)
     await page.locator('[data-testid="span-tag"]', { hasText: 'LOC' }).evaluate((el) => el.scrollIntoView({ block: 'center' }))
     await screenshot(page, '28-long-document-end')
     await page.getByTestId('span-editor').evaluate((el) => el.closest('.main')!.scrollTo(0, 0))
