@@ -116,6 +116,37 @@ try {
     return out
   }
   const listLoads = await loads(`${server.url}#/annotate/${p.id}/${shortId}`, '__list', ['__list'])
+  // Scrolling the 100,000-document list: 400 px (about 13 rows) per frame for 150 frames, then
+  // a jump to the middle. Frame intervals, and how long the jumped-to rows take to show.
+  await page.goto('about:blank')
+  await page.goto(`${server.url}#/annotate/${p.id}/${shortId}`)
+  await page.waitForFunction(() => (window as unknown as Record<string, number>)['__list'])
+  const scrolling = await page.evaluate(async () => {
+    const el = document.querySelector<HTMLElement>('[data-testid="virtual-list"]')!
+    const stamps: number[] = []
+    await new Promise<void>((done) => {
+      const step = (): void => {
+        stamps.push(performance.now())
+        if (stamps.length > 150) return done()
+        el.scrollTop += 400
+        requestAnimationFrame(step)
+      }
+      requestAnimationFrame(step)
+    })
+    const t0 = performance.now()
+    el.scrollTop = el.scrollHeight / 2
+    el.dispatchEvent(new Event('scroll'))
+    // Rows still loading show their number and "…"; wait until every row in view has its text.
+    await new Promise<void>((done) => {
+      const check = (): void => {
+        const rows = [...el.querySelectorAll('.row')].filter((r) => r.getBoundingClientRect().top < el.getBoundingClientRect().bottom && r.getBoundingClientRect().bottom > el.getBoundingClientRect().top)
+        if (rows.length > 0 && rows.every((r) => r.querySelector('[data-testid="annotate-doc"]'))) done()
+        else requestAnimationFrame(check)
+      }
+      check()
+    })
+    return { gaps: stamps.slice(1).map((t, i) => t - stamps[i]!), jumpMs: performance.now() - t0, top: el.scrollTop }
+  })
   const docLoads = await loads(`${server.url}#/annotate/${p.id}/${longId}`, '__docAll', ['__doc', '__docAll'])
   const listMs = listLoads.map((x) => x[0]!)
   const docMs = docLoads.map((x) => x[0]!)
@@ -209,6 +240,9 @@ try {
   console.log(`first render of the document list:      ${range(listMs)} after navigation   (target < 500 ms; ${coldListMs.toFixed(0)} ms in a just-started browser)`)
   console.log(`first render of the long document:      ${range(docMs)}   (target < 500 ms)`)
   console.log(`  all ${spans.length} spans in the page:       ${range(docAllMs)}`)
+  const g = scrolling.gaps
+  console.log(`scrolling the document list, 400 px a frame (n=${g.length} frames): frame interval median ${pct(g, 50).toFixed(1)} ms, p95 ${pct(g, 95).toFixed(1)} ms, longest ${Math.max(...g).toFixed(1)} ms`)
+  console.log(`  a jump to document ${Math.round(scrolling.top / 30).toLocaleString()}: its rows show ${scrolling.jumpMs.toFixed(0)} ms later`)
   for (const [what, xs] of [['in paragraphs of ~600 characters', inParagraphs], ['as one 20,000-character paragraph', singleParagraph]] as const) {
     console.log(`label keypress, ${what} (n=${xs.frame.length}):`)
     console.log(`  -> next frame:          median ${pct(xs.frame, 50).toFixed(1)} ms, p95 ${pct(xs.frame, 95).toFixed(1)} ms   (target p95 < 16 ms)`)
