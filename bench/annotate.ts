@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path'
 import { chromium } from 'playwright-core'
 import { createHost } from '../src-main/host/create-host'
 import { startServer } from '../src-main/host/ws-server'
+import { selectInEditor } from '../tests/e2e/editor'
 
 const ROOT = resolve(import.meta.dirname, '..')
 const DOCS = 100_000
@@ -153,32 +154,11 @@ try {
   const docAllMs = docLoads.map((x) => x[1]!)
 
   /**
-   * Select [start, end) of the editor's text as a mouse drag would. The same as the e2e tests'
-   * selectText, but without Playwright's selector engine, which walks the whole page and leaves
+   * Select [start, end) as a mouse drag would: the e2e tests' selection, sent with page.evaluate
+   * rather than through Playwright's selector engine, which walks the whole page and leaves
    * garbage that the next keystroke's collector would be charged for.
    */
-  const select = (start: number, end: number): Promise<void> =>
-    page.evaluate(
-      ([s, e]) => {
-        const root = document.querySelector('[data-testid="span-editor"]')!
-        const at = (o: number): [Node, number] => {
-          for (const p of root.querySelectorAll<HTMLElement>('[data-o]')) {
-            const base = Number(p.dataset['o'])
-            const len = (p.firstChild?.textContent ?? '').length
-            if (o >= base && o <= base + len) return [p.firstChild!, o - base]
-          }
-          throw new Error(`offset ${o} not found`)
-        }
-        const range = document.createRange()
-        range.setStart(...at(s!))
-        range.setEnd(...at(e!))
-        const sel = window.getSelection()!
-        sel.removeAllRanges()
-        sel.addRange(range)
-        root.dispatchEvent(new MouseEvent('mouseup', { bubbles: true }))
-      },
-      [start, end],
-    )
+  const select = (start: number, end: number): Promise<void> => page.evaluate(selectInEditor, [start, end] as const)
 
   /**
    * Label 40 words by keyboard. For each: from the keydown to the next animation frame after the
