@@ -4,16 +4,15 @@
  * their confidences), the threshold moved, Chinese text with an astral character predicted with
  * Ctrl+Enter, a file uploaded and predicted, and its predictions downloaded as CoNLL and read back.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { chromiumAvailable, screenshot, useServedApp, watchErrors } from './browser'
 import { trainedPredictRun } from '../helpers/predict-fixture'
 import { readDocumentsFile } from '../../src-main/services/runs/files'
 
-const DOCS_SCREENSHOT = resolve(import.meta.dirname, '../../docs/screenshots/predict.png')
 
 /** Each highlighted entity: its own text (without the label and badge after it), label and confidence. */
 async function highlighted(page: Page): Promise<{ text: string; label: string; confidence: number; badge: string }[]> {
@@ -109,8 +108,6 @@ describe.skipIf(!chromiumAvailable)('the Predict view in the browser UI', () => 
     await page.getByTestId('threshold').blur()
     await page.setViewportSize({ width: 1400, height: 1290 })
     await page.getByTestId('predict-model').evaluate((el) => el.scrollIntoView({ block: 'end' }))
-    mkdirSync(resolve(DOCS_SCREENSHOT, '..'), { recursive: true })
-    await page.screenshot({ path: DOCS_SCREENSHOT })
     await screenshot(page, '50-predict')
     await page.setViewportSize({ width: 1400, height: 940 })
     await page.getByTestId('threshold').fill('0')
