@@ -41,3 +41,17 @@ const routes: RouteRecordRaw[] = [
 
 // Hash history: the same build works from file:// in Electron and over HTTP in a browser.
 export const router = createRouter({ history: createWebHashHistory(), routes })
+
+/**
+ * A view whose chunk cannot be loaded (Tagtune was rebuilt or upgraded while this page stayed
+ * open, so the old page asks for files that are gone): load the page afresh, once per view.
+ */
+router.onError((err: unknown, to) => {
+  const message = err instanceof Error ? err.message : String(err)
+  if (!/dynamically imported module|Importing a module script failed|error loading dynamically/i.test(message)) return
+  const key = 'tagtune.reloadedFor'
+  if (sessionStorage.getItem(key) === to.fullPath) return
+  sessionStorage.setItem(key, to.fullPath)
+  window.location.hash = to.fullPath
+  window.location.reload()
+})

@@ -188,6 +188,7 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
   it('lists thousands of documents without rendering them all, loading rows as they scroll into view', async () => {
     const texts = Array.from({ length: 5000 }, (_, i) => `Document number ${i + 1} about Paris .`)
     const { p, docs } = await projectWith(app.host, texts)
+    const other = await projectWith(app.host, ['The other project .'])
     const { page, errors } = await open(`/annotate/${p.id}/${docs[0]}`)
     await page.getByText('5,000 documents').waitFor()
     const rendered = await page.getByTestId('annotate-doc').count()
@@ -199,7 +200,7 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
     await page.getByTestId('annotate-doc').getByText('Document number 4990 about', { exact: false }).click()
     await expect.poll(() => page.getByTestId('span-editor').textContent()).toBe('Document number 4990 about Paris .')
     // Narrow the queue: by text (case-insensitive), then by split; "clear filters" brings all back.
-    await page.getByTestId('queue-text').fill('NUMBER 4999 ')
+    await page.getByTestId('queue-text').fill('NUMBER 4999')
     await expect.poll(() => page.getByTestId('queue-count').textContent()).toContain('1 document matches')
     await expect.poll(() => page.getByTestId('annotate-doc').allTextContents()).toEqual([expect.stringContaining('Document number 4999 about Paris .')])
     await screenshot(page, '29-queue-filters')
@@ -208,6 +209,28 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
     await expect.poll(() => page.getByTestId('queue-count').textContent()).toContain('0 documents match')
     await page.getByRole('button', { name: 'clear filters' }).click()
     await expect.poll(() => page.getByTestId('queue-count').textContent()).toContain('5,000 documents')
+    // Filters belong to a project's queue: switching project starts without them, at that project's first document.
+    await page.getByTestId('queue-split').selectOption('train')
+    await page.getByLabel('Project').selectOption(String(other.p.id))
+    await expect.poll(() => page.getByTestId('span-editor').textContent()).toBe('The other project .')
+    expect(await page.getByTestId('queue-count').textContent()).toContain('1 document')
+    expect(await page.getByTestId('queue-split').inputValue()).toBe('')
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
+  it('reviews done documents: in a queue narrowed to done ones, Done goes on to the next done one', async () => {
+    const { p, docs } = await projectWith(app.host, ['First one .', 'Second one .', 'Third one .'])
+    for (const id of [docs[0]!, docs[2]!]) await app.host.call('annotation.save', { documentId: id, annotator: 'ana', spans: [], status: 'done', expectedVersion: 0 })
+    const { page, errors } = await open(`/annotate/${p.id}/${docs[0]}`)
+    await page.getByLabel('Filter by status').selectOption('done')
+    await expect.poll(() => page.getByTestId('queue-count').textContent()).toContain('2 documents match')
+    await page.keyboard.press('Control+Enter')
+    await expect.poll(() => page.getByTestId('span-editor').textContent()).toBe('Third one .')
+    // The last one in the queue: Done stays and says why.
+    await page.keyboard.press('Control+Enter')
+    await page.getByText('This is the last document in this queue.').waitFor()
+    expect(await page.getByTestId('span-editor').textContent()).toBe('Third one .')
     expect(errors).toEqual([])
     await page.close()
   })
@@ -247,11 +270,17 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
     // From the top of the document, Shift+Tab goes to the span before "London" and scrolls it into view.
     await page.getByTestId('span-editor').evaluate((el) => el.closest('.main')!.scrollTo(0, 0))
     await page.keyboard.press('Shift+Tab')
+    const previous = kept.filter(([start]) => start < at).at(-1)!
     const chosen = page.locator('[data-testid="span-editor"] .piece.chosen').first()
+    await expect.poll(() => chosen.getAttribute('data-o')).toBe(String(previous[0]))
     await expect.poll(async () => {
       const box = await chosen.boundingBox()
       return box !== null && box.y >= 0 && box.y + box.height <= 820
     }).toBe(true)
+    expect(await page.getByTestId('span-editor').evaluate((el) => el.closest('.main')!.scrollTop)).toBeGreaterThan(5000)
+    // The span's bar stays in view at the bottom of the window, not after the whole document.
+    const bar = await page.getByTestId('span-bar').boundingBox()
+    expect(bar !== null && bar.y + bar.height <= 820).toBe(true)
     await page.locator('[data-testid="span-tag"]', { hasText: 'LOC' }).evaluate((el) => el.scrollIntoView({ block: 'center' }))
     await screenshot(page, '28-long-document-end')
     await page.getByTestId('span-editor').evaluate((el) => el.closest('.main')!.scrollTo(0, 0))

@@ -80,20 +80,20 @@ export const SECTION_OVER = 2000
  * 20,000-character paragraph re-lays out 1,000 characters, not 20,000. Pure.
  */
 export function sectionStarts(text: string, from: number, to: number): number[] {
+  // A sentence's end: its mark, any closing quotes or brackets, then spaces (or nothing after a CJK mark).
+  const sentenceEnd = /[.!?。！？．][)\]"'’”」』）]*(?:\s+|(?<=[。！？．][)\]"'’”」』）]*))/
+  const space = /\s+/
+  /** The end of the first match of `re` in text[lo, hi), or -1; only that window is scanned. */
+  const after = (re: RegExp, lo: number, hi: number): number => {
+    const m = re.exec(text.slice(lo, hi))
+    return m ? lo + m.index + m[0].length : -1
+  }
   const cuts: number[] = []
-  const sentenceEnd = /[.!?。！？．][)\]"'’”」』）]*(\s+|(?<=[。！？]))/g
-  const space = /\s+/g
   let pos = from
   while (to - pos > SECTION_OVER) {
-    let cut = -1
-    sentenceEnd.lastIndex = pos + 800
-    const m = sentenceEnd.exec(text)
-    if (m && m.index + m[0].length <= pos + 1600 && m.index + m[0].length < to) cut = m.index + m[0].length
-    if (cut < 0) {
-      space.lastIndex = pos + 1000
-      const w = space.exec(text)
-      if (w && w.index + w[0].length <= pos + 1600 && w.index + w[0].length < to) cut = w.index + w[0].length
-    }
+    const hi = Math.min(to - 1, pos + 1600)
+    let cut = after(sentenceEnd, pos + 800, hi)
+    if (cut < 0) cut = after(space, pos + 1000, hi)
     if (cut < 0) cut = splitsPair(text, pos + 1000) ? pos + 1001 : pos + 1000
     cuts.push(cut)
     pos = cut
