@@ -217,10 +217,15 @@ export async function pretrainCommand(args: ParsedArgs, host: Host, io: CliIo, p
     } else if (m.type === 'log' && m.message && m.level !== 'info') io.stderr(`${drawn ? '\n' : ''}${m.level}: ${m.message}\n`)
   })
   if (drawn) io.stderr('\n')
+  // Without --out the result goes into the model library (Models view, the Train picker).
+  const library = !args.out && outcome.status === 'completed' ? host.models.registerPretrained(outcome.outDir, outcome).model : null
+  const path = library?.path ?? outcome.outDir
   io.stdout(
     args.json
-      ? `${JSON.stringify(outcome)}\n`
-      : `Pretrained on ${outcome.texts} texts: ${outcome.steps} steps, final MLM loss ${outcome.finalLoss.toFixed(4)}, ${outcome.seconds.toFixed(0)} s (${outcome.status}).\nModel: ${outcome.outDir}\nFine-tune it with "model": "${outcome.outDir}" in a run config, or tagtune train <project> --config run.json --model ${outcome.outDir}\n`,
+      ? `${JSON.stringify({ ...outcome, outDir: path, libraryId: library?.id ?? null })}\n`
+      : `Pretrained on ${outcome.texts} texts: ${outcome.steps} steps, final MLM loss ${outcome.finalLoss.toFixed(4)}, ${outcome.seconds.toFixed(0)} s (${outcome.status}).\n` +
+          `Model: ${path}${library ? ` (in the model library as "${library.name}")` : ''}\n` +
+          `Fine-tune it with "model": "${path}" in a run config, or tagtune train <project> --config run.json --model ${path}\n`,
   )
   return outcome.status === 'completed' ? 0 : 1
 }

@@ -22,6 +22,15 @@ export const ModelSource = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('upload'), folder: z.string() }),
   /** A Hugging Face compatible hub: `repo` at `revision`, resolved to `commit` when the hub said which. */
   z.strictObject({ kind: z.literal('hub'), endpoint: z.string(), repo: z.string(), revision: z.string(), commit: z.string().nullable() }),
+  /** `tagtune pretrain`'s result: the model adapted to a project's text by masked-language-model training. */
+  z.strictObject({
+    kind: z.literal('pretrain'),
+    projectId: z.number().int().positive(),
+    projectName: z.string(),
+    texts: z.number().int().nonnegative(),
+    steps: z.number().int().nonnegative(),
+    finalLoss: z.number().nullable(),
+  }),
   /** The best checkpoint of a fine-tuning run. */
   z.strictObject({
     kind: z.literal('run'),
@@ -226,6 +235,8 @@ export function describeSource(s: ModelSource): string {
       return `uploaded folder ${s.folder}`
     case 'hub':
       return `${s.repo}@${s.revision}${s.commit && s.commit !== s.revision ? ` (${s.commit.slice(0, 10)})` : ''}${s.endpoint === DEFAULT_HUB_ENDPOINT ? '' : ` from ${s.endpoint}`}`
+    case 'pretrain':
+      return `pretrained on ${s.projectName} (${s.texts} texts, ${s.steps} steps)`
     case 'run':
       return `run #${s.runId} ${s.runName} (${s.projectName})`
   }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, linkSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { copyFile } from 'node:fs/promises'
-import { basename, isAbsolute, join, resolve } from 'node:path'
+import { basename, isAbsolute, join, resolve, sep } from 'node:path'
 import type { z } from 'zod'
 import type { DB } from '../../store/db'
 import * as repo from '../../store/repositories/models'
@@ -277,6 +277,30 @@ export function createModelService(db: DB, options: ModelServiceOptions) {
     }
   }
 
+  /**
+   * Moves a pretraining result (a folder under the data directory's models/) into the library
+   * and records where it came from, so Train and the Models view offer it like any other model.
+   */
+  function registerPretrained(dir: string, from: { projectId: number; projectName: string; texts: number; steps: number; finalLoss: number }): ModelImportResult {
+    const src = resolve(dir)
+    if (!src.startsWith(modelsDir + sep)) throw new AppError('INVALID_INPUT', `${src} is not in the data directory's models folder: import it with tagtune models import instead.`)
+    const check = checkModelFolder(src)
+    const name = uniqueName(undefined, `${from.projectName} (pretrained ${now().slice(0, 10)})`)
+    const sizeBytes = check.info.files.reduce((a, f) => a + f.bytes, 0)
+    const finalLoss = Number.isFinite(from.finalLoss) ? from.finalLoss : null
+    const { id, path } = register(src, {
+      name,
+      source: { kind: 'pretrain', projectId: from.projectId, projectName: from.projectName, texts: from.texts, steps: from.steps, finalLoss },
+      storage: 'copy',
+      info: check.info,
+      notes: [`Pretrained (masked language model) on ${from.texts.toLocaleString()} texts of project "${from.projectName}": ${from.steps.toLocaleString()} steps${finalLoss === null ? '' : `, final loss ${finalLoss.toFixed(4)}`}.`, ...check.warnings],
+      sizeBytes,
+      createdAt: now(),
+    })
+    options.emitChange({ kind: 'added', id: String(id) })
+    return { model: get(String(id)), report: [`Checked ${src}: ${describeInfo(check.info)}.`, `Moved it into the library: ${path}.`] }
+  }
+
   async function download(input: DownloadInput): Promise<ModelImportResult> {
     const endpoint = input.endpoint.replace(/\/+$/, '')
     const target: HubTarget = { endpoint, repo: input.repo, revision: input.revision, ...(input.token ? { token: input.token } : {}) }
@@ -363,7 +387,7 @@ export function createModelService(db: DB, options: ModelServiceOptions) {
     return { id }
   }
 
-  return { list, get, import: importFolder, download, delete: remove }
+  return { list, get, import: importFolder, download, registerPretrained, delete: remove }
 }
 
 export type ModelService = ReturnType<typeof createModelService>

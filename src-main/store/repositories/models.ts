@@ -5,7 +5,7 @@
 import type { DB } from '../db'
 import type { ModelInfo, ModelSource } from '../../../src-shared/domain/model-library'
 
-export type LibrarySource = Extract<ModelSource, { kind: 'local' | 'upload' | 'hub' }>
+export type LibrarySource = Extract<ModelSource, { kind: 'local' | 'upload' | 'hub' | 'pretrain' }>
 export type Storage = 'copy' | 'link'
 
 export interface LibraryModel {

@@ -122,6 +122,14 @@ describe('tagtune pretrain', () => {
     writeFileSync(join(files, 'run.json'), JSON.stringify({ epochs: 1, batchSize: 8, maxLength: 32 }))
     const train = await cli(['train', 'Toy', '--config', join(files, 'run.json'), '--model', out, '--backend', 'wasm', '--json', ...d])
     expect(JSON.parse(train.out.trim()).status).toBe('completed')
+    // Without --out the result goes into the model library, where Train and the Models view find it.
+    const kept = await cli(['pretrain', 'Toy', '--config', join(files, 'pretrain.json'), '--backend', 'wasm', '--json', ...d])
+    expect(kept.code).toBe(0)
+    const registered = JSON.parse(kept.out)
+    expect(registered.libraryId).toMatch(/^\d+$/)
+    expect(registered.outDir.startsWith(join(dir, 'models', registered.libraryId))).toBe(true)
+    const listed = JSON.parse((await cli(['models', 'list', '--json', ...d])).out) as { id: string; path: string; source: { kind: string; projectName?: string } }[]
+    expect(listed.find((m) => m.id === registered.libraryId)).toMatchObject({ path: registered.outDir, source: { kind: 'pretrain', projectName: 'Toy' } })
     const bad = await cli(['pretrain', 'Toy', '--config', join(files, 'run.json'), ...d])
     expect(bad.code).toBe(1)
     expect(bad.err).toMatch(/model/)

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createHost, type Host } from '../../../../src-main/host/create-host'
+import { folderName } from '../../../../src-main/services/models/library'
 import { insertProject } from '../../../../src-main/store/repositories/projects'
 import { insertRun } from '../../../../src-main/store/repositories/runs'
 import { loadTokenizerFiles } from '../../../../src-main/engine/tokenizer/load'
@@ -119,6 +120,29 @@ describe('importing a model folder', () => {
     rmSync(join(src, 'model.safetensors'))
     const m = await host.call('model.get', { id: model.id })
     expect(m.problem).toContain(`The linked folder ${src} is gone or was moved`)
+  })
+
+  it('takes a pretraining result into the library, moved from the models folder, and says where it came from', async () => {
+    const host = newHost()
+    const out = tinyCopy(join(host.dataDir, 'models'), 'pretrained-1-2026')
+    const { model, report } = host.models.registerPretrained(out, { projectId: 1, projectName: 'Toy', texts: 40, steps: 6, finalLoss: 5.25 })
+    expect(model.source).toEqual({ kind: 'pretrain', projectId: 1, projectName: 'Toy', texts: 40, steps: 6, finalLoss: 5.25 })
+    expect(model.path).toBe(join(host.dataDir, 'models', model.id, folderName(model.name)))
+    expect(existsSync(join(model.path, 'model.safetensors'))).toBe(true)
+    expect(existsSync(out)).toBe(false)
+    expect(model.notes[0]).toContain('40 texts of project "Toy": 6 steps, final loss 5.2500')
+    expect(report.at(-1)).toBe(`Moved it into the library: ${model.path}.`)
+    expect((await host.call('model.list', {})).map((m) => m.id)).toContain(model.id)
+    // It survives a restart (the row's source kind is allowed by the schema), and deletes like any copy.
+    host.close()
+    const again = newHost(host.dataDir)
+    expect((await again.call('model.get', { id: model.id })).source.kind).toBe('pretrain')
+    await again.call('model.delete', { id: model.id })
+    expect(existsSync(model.path)).toBe(false)
+    // A folder outside the data directory's models folder is not moved.
+    const elsewhere = tinyCopy(tempDir())
+    expect(() => again.models.registerPretrained(elsewhere, { projectId: 1, projectName: 'Toy', texts: 1, steps: 1, finalLoss: 1 })).toThrow(/not in the data directory's models folder/)
+    expect(existsSync(elsewhere)).toBe(true)
   })
 
   it('deletes a copied model with its folder', async () => {
