@@ -10,6 +10,7 @@ import type { FileTagScheme, Format } from '@shared/domain/dataset'
 import type { RunPredictFileResult, RunPredictProgress } from '@shared/domain/run'
 import type { RunTableRow } from '@shared/domain/run-compare'
 import { useApi } from '../api/client'
+import { useRunTable } from '../runs/run-table-source'
 import { defaultChoice, modelChoices } from '../predict/models'
 import { defaultExportFormat, predictionFileName, predictsAsYouType, textProblem, type PredictedSpan } from '../predict/entities'
 
@@ -37,9 +38,7 @@ const newRequestId = (): string => `${Date.now().toString(36)}-${Math.random().t
 export const usePredictStore = defineStore('predict', () => {
   const api = useApi()
   const projectId = ref<number | null>(null)
-  const rows = ref<RunTableRow[]>([])
-  const loaded = ref(false)
-  const loadError = ref<string | null>(null)
+  const { rows, loaded, error: loadError, load: loadRuns } = useRunTable(projectId, () => (runId.value = defaultChoice(choices.value, runId.value)))
   const runId = ref<number | null>(null)
 
   const text = ref('')
@@ -56,28 +55,6 @@ export const usePredictStore = defineStore('predict', () => {
 
   watch(threshold, (t) => localStorage.setItem(THRESHOLD_KEY, String(t)))
   watch(auto, (a) => localStorage.setItem(AUTO_KEY, a ? 'on' : 'off'))
-
-  let refreshTimer: ReturnType<typeof setTimeout> | undefined
-  api.on('run.onDidChange', (c) => {
-    if (c.projectId !== projectId.value) return
-    clearTimeout(refreshTimer)
-    refreshTimer = setTimeout(() => void loadRuns(), 150)
-  })
-
-  async function loadRuns(): Promise<void> {
-    const id = projectId.value
-    if (id === null) return
-    try {
-      const list = await api.invoke('run.table', { projectId: id })
-      if (id !== projectId.value) return
-      rows.value = list
-      loaded.value = true
-      loadError.value = null
-      runId.value = defaultChoice(choices.value, runId.value)
-    } catch (err) {
-      loadError.value = (err as Error).message
-    }
-  }
 
   async function open(id: number, wantedRun: number | null): Promise<void> {
     if (projectId.value !== id) {

@@ -7,6 +7,7 @@ import { defineStore } from 'pinia'
 import { computed, ref, watch } from 'vue'
 import type { RunTableRow } from '@shared/domain/run-compare'
 import { useApi } from '../api/client'
+import { useRunTable } from '../runs/run-table-source'
 import { COLUMN_KEYS, filterRows, sortRows, visibleColumns, type RunFilter, type SortState } from '../runs/table'
 
 const COLUMNS_KEY = 'tagtune.runs.columns'
@@ -25,9 +26,10 @@ function restore<T>(key: string, check: (v: unknown) => v is T): T | null {
 export const useRunsStore = defineStore('runs', () => {
   const api = useApi()
   const projectId = ref<number | null>(null)
-  const rows = ref<RunTableRow[]>([])
-  const loaded = ref(false)
-  const error = ref<string | null>(null)
+  const { rows, loaded, error, load } = useRunTable(projectId, (list) => {
+    const ids = new Set(list.map((r) => r.run.id))
+    selected.value = selected.value.filter((x) => ids.has(x))
+  })
   const filter = ref<RunFilter>({ text: '', status: '', tag: '' })
   const sort = ref<SortState>(restore(SORT_KEY, (v): v is SortState => typeof v === 'object' && v !== null && 'key' in v && 'dir' in v) ?? { key: 'run', dir: 'desc' })
   const columnKeys = ref<string[] | null>(restore(COLUMNS_KEY, (v): v is string[] => Array.isArray(v) && v.every((k) => typeof k === 'string')))
@@ -38,29 +40,6 @@ export const useRunsStore = defineStore('runs', () => {
 
   watch(columnKeys, (keys) => (keys ? localStorage.setItem(COLUMNS_KEY, JSON.stringify(keys)) : localStorage.removeItem(COLUMNS_KEY)), { deep: true })
   watch(sort, (s) => localStorage.setItem(SORT_KEY, JSON.stringify(s)), { deep: true })
-
-  let timer: ReturnType<typeof setTimeout> | undefined
-  api.on('run.onDidChange', (c) => {
-    if (c.projectId !== projectId.value) return
-    clearTimeout(timer)
-    timer = setTimeout(() => void load(), 120)
-  })
-
-  async function load(): Promise<void> {
-    const id = projectId.value
-    if (id === null) return
-    try {
-      const list = await api.invoke('run.table', { projectId: id })
-      if (id !== projectId.value) return
-      rows.value = list
-      loaded.value = true
-      error.value = null
-      const ids = new Set(list.map((r) => r.run.id))
-      selected.value = selected.value.filter((x) => ids.has(x))
-    } catch (err) {
-      error.value = (err as Error).message
-    }
-  }
 
   async function open(id: number): Promise<void> {
     if (projectId.value !== id) {
