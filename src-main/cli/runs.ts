@@ -12,6 +12,7 @@ import type { RunDetail, RunEvaluation, RunProgress, RunSummary } from '../../sr
 import { FILE_TAG_SCHEMES, FORMATS, type FileTagScheme, type Format } from '../../src-shared/domain/dataset'
 import { defaultOutputFormat, predictFile, writePredictions } from '../services/runs/predict-file'
 import { pretrainProject } from '../services/runs/pretrain'
+import type { ModelSummary } from '../../src-shared/domain/model-library'
 import { UsageError, type ParsedArgs } from './args'
 import type { CliIo } from './main'
 
@@ -218,7 +219,15 @@ export async function pretrainCommand(args: ParsedArgs, host: Host, io: CliIo, p
   })
   if (drawn) io.stderr('\n')
   // Without --out the result goes into the model library (Models view, the Train picker).
-  const library = !args.out && outcome.status === 'completed' ? host.models.registerPretrained(outcome.outDir, outcome).model : null
+  let library: ModelSummary | null = null
+  if (!args.out && outcome.status === 'completed') {
+    try {
+      library = host.models.registerPretrained(outcome.outDir, outcome).model
+    } catch (err) {
+      // The model is there all the same: say where, and why the library does not list it.
+      io.stderr(`warning: the model was not added to the library: ${(err as Error).message}\n`)
+    }
+  }
   const path = library?.path ?? outcome.outDir
   io.stdout(
     args.json

@@ -43,15 +43,19 @@ const routes: RouteRecordRaw[] = [
 export const router = createRouter({ history: createWebHashHistory(), routes })
 
 /**
- * A view whose chunk cannot be loaded (Tagtune was rebuilt or upgraded while this page stayed
- * open, so the old page asks for files that are gone): load the page afresh, once per view.
+ * A view whose chunk (or its stylesheet) cannot be loaded — Tagtune was rebuilt or upgraded while
+ * this page stayed open, so the old page asks for files that are gone: load the page afresh, once
+ * per view until it has loaded.
  */
+const RELOADED_FOR = 'tagtune.reloadedFor'
 router.onError((err: unknown, to) => {
   const message = err instanceof Error ? err.message : String(err)
-  if (!/dynamically imported module|Importing a module script failed|error loading dynamically/i.test(message)) return
-  const key = 'tagtune.reloadedFor'
-  if (sessionStorage.getItem(key) === to.fullPath) return
-  sessionStorage.setItem(key, to.fullPath)
+  if (!/dynamically imported module|Importing a module script failed|error loading dynamically|Unable to preload CSS/i.test(message)) return
+  if (sessionStorage.getItem(RELOADED_FOR) === to.fullPath) return
+  sessionStorage.setItem(RELOADED_FOR, to.fullPath)
   window.location.hash = to.fullPath
   window.location.reload()
+})
+router.afterEach((to, _from, failure) => {
+  if (!failure && sessionStorage.getItem(RELOADED_FOR) === to.fullPath) sessionStorage.removeItem(RELOADED_FOR)
 })

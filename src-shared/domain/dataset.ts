@@ -71,6 +71,8 @@ export const DocumentFilter = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 31).default(0),
   /** The run whose suggestions order the queue and give each row its modelConfidence. */
   runId: z.number().int().positive().optional(),
+  /** Only the documents after this one in the queue's order ("go on" from a document, which need not match the filters itself). */
+  after: z.number().int().positive().optional(),
 }).refine((f) => f.order !== 'least-confident' || f.runId !== undefined, { message: 'least-confident order needs the runId of the model whose confidence orders it', path: ['runId'] })
 export type DocumentFilter = z.input<typeof DocumentFilter>
 

@@ -27,6 +27,8 @@ export const ModelSource = z.discriminatedUnion('kind', [
     kind: z.literal('pretrain'),
     projectId: z.number().int().positive(),
     projectName: z.string(),
+    /** The text file pretrained on instead of the project's documents, else null. */
+    file: z.string().nullable().default(null),
     texts: z.number().int().nonnegative(),
     steps: z.number().int().nonnegative(),
     finalLoss: z.number().nullable(),
@@ -236,7 +238,7 @@ export function describeSource(s: ModelSource): string {
     case 'hub':
       return `${s.repo}@${s.revision}${s.commit && s.commit !== s.revision ? ` (${s.commit.slice(0, 10)})` : ''}${s.endpoint === DEFAULT_HUB_ENDPOINT ? '' : ` from ${s.endpoint}`}`
     case 'pretrain':
-      return `pretrained on ${s.projectName} (${s.texts} texts, ${s.steps} steps)`
+      return `pretrained on ${s.file ?? s.projectName} (${s.texts} texts, ${s.steps} steps)`
     case 'run':
       return `run #${s.runId} ${s.runName} (${s.projectName})`
   }

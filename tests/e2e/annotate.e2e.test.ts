@@ -219,13 +219,16 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
     await page.close()
   })
 
-  it('reviews done documents: in a queue narrowed to done ones, Done goes on to the next done one', async () => {
-    const { p, docs } = await projectWith(app.host, ['First one .', 'Second one .', 'Third one .'])
-    for (const id of [docs[0]!, docs[2]!]) await app.host.call('annotation.save', { documentId: id, annotator: 'ana', spans: [], status: 'done', expectedVersion: 0 })
+  it('reviews done documents: in a queue narrowed to done ones, Done and Skip go on to the next one in it', async () => {
+    const { p, docs } = await projectWith(app.host, ['First one .', 'Second one .', 'Third one .', 'Fourth, to do .'])
+    for (const id of docs.slice(0, 3)) await app.host.call('annotation.save', { documentId: id, annotator: 'ana', spans: [], status: 'done', expectedVersion: 0 })
     const { page, errors } = await open(`/annotate/${p.id}/${docs[0]}`)
     await page.getByLabel('Filter by status').selectOption('done')
-    await expect.poll(() => page.getByTestId('queue-count').textContent()).toContain('2 documents match')
+    await expect.poll(() => page.getByTestId('queue-count').textContent()).toContain('3 documents match')
     await page.keyboard.press('Control+Enter')
+    await expect.poll(() => page.getByTestId('span-editor').textContent()).toBe('Second one .')
+    // Skipping it takes it out of the queue; what comes next is still the one after it.
+    await page.keyboard.press('Control+Shift+Enter')
     await expect.poll(() => page.getByTestId('span-editor').textContent()).toBe('Third one .')
     // The last one in the queue: Done stays and says why.
     await page.keyboard.press('Control+Enter')

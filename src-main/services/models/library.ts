@@ -281,19 +281,19 @@ export function createModelService(db: DB, options: ModelServiceOptions) {
    * Moves a pretraining result (a folder under the data directory's models/) into the library
    * and records where it came from, so Train and the Models view offer it like any other model.
    */
-  function registerPretrained(dir: string, from: { projectId: number; projectName: string; texts: number; steps: number; finalLoss: number }): ModelImportResult {
+  function registerPretrained(dir: string, from: { projectId: number; projectName: string; file: string | null; texts: number; steps: number; finalLoss: number }): ModelImportResult {
     const src = resolve(dir)
     if (!src.startsWith(modelsDir + sep)) throw new AppError('INVALID_INPUT', `${src} is not in the data directory's models folder: import it with tagtune models import instead.`)
     const check = checkModelFolder(src)
-    const name = uniqueName(undefined, `${from.projectName} (pretrained ${now().slice(0, 10)})`)
+    const name = uniqueName(undefined, `${from.file ? basename(from.file) : from.projectName} (pretrained ${now().slice(0, 10)})`)
     const sizeBytes = check.info.files.reduce((a, f) => a + f.bytes, 0)
     const finalLoss = Number.isFinite(from.finalLoss) ? from.finalLoss : null
     const { id, path } = register(src, {
       name,
-      source: { kind: 'pretrain', projectId: from.projectId, projectName: from.projectName, texts: from.texts, steps: from.steps, finalLoss },
+      source: { kind: 'pretrain', projectId: from.projectId, projectName: from.projectName, file: from.file, texts: from.texts, steps: from.steps, finalLoss },
       storage: 'copy',
       info: check.info,
-      notes: [`Pretrained (masked language model) on ${from.texts.toLocaleString()} texts of project "${from.projectName}": ${from.steps.toLocaleString()} steps${finalLoss === null ? '' : `, final loss ${finalLoss.toFixed(4)}`}.`, ...check.warnings],
+      notes: [`Pretrained (masked language model) on ${from.texts.toLocaleString()} texts ${from.file ? `of ${from.file}` : `of project "${from.projectName}"`}: ${from.steps.toLocaleString()} steps${finalLoss === null ? '' : `, final loss ${finalLoss.toFixed(4)}`}.`, ...check.warnings],
       sizeBytes,
       createdAt: now(),
     })

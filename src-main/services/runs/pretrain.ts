@@ -24,6 +24,8 @@ export interface PretrainInput {
 export interface PretrainOutcome {
   projectId: number
   projectName: string
+  /** The file pretrained on instead of the project's documents, else null. */
+  file: string | null
   outDir: string
   texts: number
   steps: number
@@ -55,5 +57,5 @@ export async function pretrainProject(db: DB, runs: RunService, dataDir: string,
   const messages = await runs.runJob({ kind: 'pretrain', textsFile, config: { ...config, model }, outDir, backend: input.backend ?? 'auto' }, onMessage)
   const done = messages.find((m) => m.type === 'pretrained')
   if (!done || done.type !== 'pretrained') throw new AppError('FAILED', 'The trainer finished without saving the pretrained model.')
-  return { projectId: project.id, projectName: project.name, outDir: done.outDir, texts: texts.length, steps: done.steps, finalLoss: done.finalLoss, seconds: done.elapsedMs / 1000, status: done.status }
+  return { projectId: project.id, projectName: project.name, file: input.file ? resolve(input.file) : null, outDir: done.outDir, texts: texts.length, steps: done.steps, finalLoss: done.finalLoss, seconds: done.elapsedMs / 1000, status: done.status }
 }

@@ -77,6 +77,8 @@ export interface DocumentQuery {
   status?: AnnotationStatus | undefined
   labelId?: number | undefined
   text?: string | undefined
+  /** Only the documents after this one in the queue's order (it need not match the filters itself). */
+  after?: number | undefined
 }
 
 function where(q: DocumentQuery): { sql: string; params: unknown[] } {
@@ -101,30 +103,44 @@ function where(q: DocumentQuery): { sql: string; params: unknown[] } {
   return { sql: parts.join(' AND '), params }
 }
 
-/** A shuffle that is stable for a seed: order by a multiplicative hash of (id XOR seed); SQLite has no ^, so a|b - a&b. */
-const RANDOM_ORDER = '((((d.id | ?1) - (d.id & ?1)) * 2654435761) % 4294967296), d.id'
-
 export type DocumentOrder = { kind: 'position' | 'random' | 'least-confident'; seed: number; runId?: number }
 
-function orderBy(order: DocumentOrder): string {
-  if (order.kind === 'random') return RANDOM_ORDER.replaceAll('?1', String((order.seed * 7919 + 104729) % 2147483647))
-  if (order.kind === 'least-confident') return 'ms.confidence IS NULL, ms.confidence, d.position'
-  return 'd.position'
+/**
+ * The queue's sort keys, as SQL over a document alias `d` and its model suggestion `ms`. A shuffle
+ * that is stable for a seed orders by a multiplicative hash of (id XOR seed) (SQLite has no ^, so
+ * a|b - a&b); least confident first puts documents the run has not predicted (no confidence,
+ * which is within 0..1) last.
+ */
+function orderKeys(order: DocumentOrder, d = 'd', ms = 'ms'): string[] {
+  if (order.kind === 'random') {
+    const seed = String((order.seed * 7919 + 104729) % 2147483647)
+    return [`(((${d}.id | ${seed}) - (${d}.id & ${seed})) * 2654435761) % 4294967296`, `${d}.id`]
+  }
+  if (order.kind === 'least-confident') return [`coalesce(${ms}.confidence, 2)`, `${d}.position`]
+  return [`${d}.position`]
 }
 
-export function listDocuments(db: DB, q: DocumentQuery, offset: number, limit: number, order: DocumentOrder = { kind: 'position', seed: 0 }): { total: number; items: DocumentItem[] } {
+export function listDocuments(db: DB, q: DocumentQuery, offset: number, limit: number, requested: DocumentOrder = { kind: 'position', seed: 0 }): { total: number; items: DocumentItem[] } {
   const w = where(q)
-  // Counting needs the shown annotation only when a filter looks at it.
-  const join = q.status !== undefined || q.labelId !== undefined ? SHOWN_ANNOTATION : ''
-  const total = (cached(db, `SELECT count(*) AS n FROM documents d ${join} WHERE ${w.sql}`).get(...w.params) as { n: number }).n
-  const runId = order.runId
-  const model = runId === undefined ? { select: '', join: '', params: [] } : { select: ', ms.confidence AS model_confidence', join: 'LEFT JOIN model_suggestions ms ON ms.run_id = ? AND ms.document_id = d.id', params: [runId] }
+  const runId = requested.runId
+  const order = runId === undefined && requested.kind === 'least-confident' ? { ...requested, kind: 'position' as const } : requested
+  const model = runId === undefined ? { select: '', join: '', params: [] as unknown[], other: '' } : { select: ', ms.confidence AS model_confidence', join: 'LEFT JOIN model_suggestions ms ON ms.run_id = ? AND ms.document_id = d.id', params: [runId] as unknown[], other: 'LEFT JOIN model_suggestions mc ON mc.run_id = ? AND mc.document_id = c.id' }
+  // "After a document": its keys compared as a row, so ties and filters need no special case.
+  const keys = orderKeys(order)
+  const after =
+    q.after === undefined
+      ? { sql: '', params: [] as unknown[] }
+      : { sql: ` AND (${keys.join(', ')}) > (SELECT ${orderKeys(order, 'c', 'mc').join(', ')} FROM documents c ${model.other} WHERE c.id = ? AND c.project_id = ?)`, params: [...model.params, q.after, q.projectId] }
+  // Counting needs the shown annotation only when a filter looks at it, and the model only when "after" sorts by it.
+  const countJoin = `${q.status !== undefined || q.labelId !== undefined ? SHOWN_ANNOTATION : ''} ${after.sql && order.kind === 'least-confident' ? model.join : ''}`
+  const countParams = after.sql && order.kind === 'least-confident' ? model.params : []
+  const total = (cached(db, `SELECT count(*) AS n FROM documents d ${countJoin} WHERE ${w.sql}${after.sql}`).get(...countParams, ...w.params, ...after.params) as { n: number }).n
   const rows = db
     .prepare(
       `SELECT d.id, d.position, d.text, d.split, a.status, a.annotator, a.spans, a.version${model.select}
-       FROM documents d ${SHOWN_ANNOTATION} ${model.join} WHERE ${w.sql} ORDER BY ${orderBy(runId === undefined && order.kind === 'least-confident' ? { ...order, kind: 'position' } : order)} LIMIT ? OFFSET ?`,
+       FROM documents d ${SHOWN_ANNOTATION} ${model.join} WHERE ${w.sql}${after.sql} ORDER BY ${keys.join(', ')} LIMIT ? OFFSET ?`,
     )
-    .all(...model.params, ...w.params, limit, offset) as ItemRow[]
+    .all(...model.params, ...w.params, ...after.params, limit, offset) as ItemRow[]
   return { total, items: rows.map(rowToItem) }
 }
 

@@ -22,6 +22,8 @@ export function useQueue(project: Ref<Project | undefined>, suggestRunId: Ref<nu
   const splitFilter = ref<Split | ''>('')
   const labelFilter = ref<number | ''>('')
   const textFilter = ref('')
+  /** Reviewing: the queue is narrowed to documents that are not to do. */
+  const reviewing = computed(() => statusFilter.value !== '' && statusFilter.value !== 'todo')
   const filtered = computed(() => !!(statusFilter.value || splitFilter.value || labelFilter.value !== '' || textFilter.value.trim()))
   const countText = computed(() => {
     const n = list.value.total
@@ -94,16 +96,14 @@ export function useQueue(project: Ref<Project | undefined>, suggestRunId: Ref<nu
    */
   async function nextInQueue(current: number | undefined): Promise<number | undefined> {
     if (!project.value) return undefined
-    if (statusFilter.value && statusFilter.value !== 'todo') {
-      const page = await api.invoke('document.list', listQuery(0, 500))
-      const at = page.items.findIndex((d) => d.id === current)
-      return (at >= 0 ? page.items[at + 1] : page.items.find((d) => d.id !== current))?.id
+    if (reviewing.value) {
+      // The next one in the queue's order, even if this one has just left the queue (done -> skipped).
+      if (current === undefined) return undefined
+      return (await api.invoke('document.list', { ...listQuery(0, 1), after: current })).items[0]?.id
     }
     const page = await api.invoke('document.list', { ...listQuery(0, 2), status: 'todo' })
     return page.items.find((d) => d.id !== current)?.id
   }
-  /** Reviewing: the queue is narrowed to documents that are not to do. */
-  const reviewing = computed(() => statusFilter.value !== '' && statusFilter.value !== 'todo')
 
   watch([order, seed], () => {
     localStorage.setItem('tagtune.queueOrder', order.value)

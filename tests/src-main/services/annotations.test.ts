@@ -82,6 +82,22 @@ describe('queue and progress', () => {
     ])
     expect(s.donePerSplit.unassigned).toBe(1)
   })
+
+  it('lists the documents after one in the queue order, with the filters, even when that one no longer matches them', async () => {
+    const { host, p, ids, per } = await setup()
+    for (const id of ids) await host.call('annotation.save', { documentId: id, annotator: 'ana', spans: [[0, 2, per]], status: 'done', expectedVersion: 0 })
+    const after = async (id: number, more: object = {}) => (await host.call('document.list', { projectId: p.id, after: id, ...more })).items.map((d) => d.id)
+    expect(await after(ids[0]!)).toEqual([ids[1], ids[2]])
+    expect(await after(ids[2]!)).toEqual([])
+    // Shuffled: the same order as the whole list, from the one after.
+    const shuffled = (await host.call('document.list', { projectId: p.id, order: 'random', seed: 5 })).items.map((d) => d.id)
+    expect(await after(shuffled[0]!, { order: 'random', seed: 5 })).toEqual(shuffled.slice(1))
+    // Reviewing the done ones: the second is skipped meanwhile, and "after" it still means after it.
+    await host.call('annotation.save', { documentId: ids[1]!, annotator: 'ana', spans: [], status: 'skipped', expectedVersion: 1 })
+    expect(await after(ids[1]!, { status: 'done' })).toEqual([ids[2]])
+    // A document of another project (or none) gives nothing rather than everything.
+    expect(await after(999_999)).toEqual([])
+  })
 })
 
 describe('label all occurrences in the dataset', () => {

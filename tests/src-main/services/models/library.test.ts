@@ -125,8 +125,8 @@ describe('importing a model folder', () => {
   it('takes a pretraining result into the library, moved from the models folder, and says where it came from', async () => {
     const host = newHost()
     const out = tinyCopy(join(host.dataDir, 'models'), 'pretrained-1-2026')
-    const { model, report } = host.models.registerPretrained(out, { projectId: 1, projectName: 'Toy', texts: 40, steps: 6, finalLoss: 5.25 })
-    expect(model.source).toEqual({ kind: 'pretrain', projectId: 1, projectName: 'Toy', texts: 40, steps: 6, finalLoss: 5.25 })
+    const { model, report } = host.models.registerPretrained(out, { projectId: 1, projectName: 'Toy', file: null, texts: 40, steps: 6, finalLoss: 5.25 })
+    expect(model.source).toEqual({ kind: 'pretrain', projectId: 1, projectName: 'Toy', file: null, texts: 40, steps: 6, finalLoss: 5.25 })
     expect(model.path).toBe(join(host.dataDir, 'models', model.id, folderName(model.name)))
     expect(existsSync(join(model.path, 'model.safetensors'))).toBe(true)
     expect(existsSync(out)).toBe(false)
@@ -141,7 +141,7 @@ describe('importing a model folder', () => {
     expect(existsSync(model.path)).toBe(false)
     // A folder outside the data directory's models folder is not moved.
     const elsewhere = tinyCopy(tempDir())
-    expect(() => again.models.registerPretrained(elsewhere, { projectId: 1, projectName: 'Toy', texts: 1, steps: 1, finalLoss: 1 })).toThrow(/not in the data directory's models folder/)
+    expect(() => again.models.registerPretrained(elsewhere, { projectId: 1, projectName: 'Toy', file: null, texts: 1, steps: 1, finalLoss: 1 })).toThrow(/not in the data directory's models folder/)
     expect(existsSync(elsewhere)).toBe(true)
   })
 

@@ -96,6 +96,12 @@ describe('model suggestions from a finished run', () => {
     expect(todo.items.map((d) => d.id)).toEqual(all.items.slice(0, 5).map((d) => d.id))
     const plain = await host.call('document.list', { projectId, runId, limit: 1 })
     expect(plain.items[0]!.modelConfidence).toBeNull()
+    // "After" a document follows the same order: across the predicted ones, into the unpredicted ones.
+    for (const k of [0, 10, 19, 20, 50]) {
+      const next = await host.call('document.list', { projectId, order: 'least-confident', runId, after: all.items[k]!.id, limit: 2 })
+      expect(next.items.map((d) => d.id)).toEqual(all.items.slice(k + 1, k + 3).map((d) => d.id))
+      expect(next.total).toBe(92 - k - 1)
+    }
   })
 
   it('predicting again replaces the suggestions; "all" includes the done documents', async () => {
