@@ -21,7 +21,18 @@ export const ScratchModel = z.strictObject({
 })
 export type ScratchModel = z.infer<typeof ScratchModel>
 
-export const ModelSource = z.union([z.string().min(1), z.strictObject({ scratch: ScratchModel })])
+/** The folder of a model to start from, or a new model; a bad value is told which and why. */
+export const ModelSource = z.union([z.string().min(1), z.strictObject({ scratch: ScratchModel })], {
+  error: (issue) => {
+    const input = issue.input
+    if (input === undefined) return 'required: the folder of the model to start from, or {"scratch": {...}} for a new one'
+    if (input !== null && typeof input === 'object' && 'scratch' in input) {
+      const r = ScratchModel.safeParse((input as { scratch: unknown }).scratch)
+      if (!r.success) return r.error.issues.map((i) => `scratch${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`).join('; ')
+    }
+    return 'expected the folder of a model (a path) or {"scratch": {...}} for a new one'
+  },
+})
 export type ModelSource = z.infer<typeof ModelSource>
 
 export const EarlyStopping = z.strictObject({
