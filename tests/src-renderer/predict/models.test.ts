@@ -1,40 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import type { RunTableRow } from '../../../src-shared/domain/run-compare'
+import { runTableRow } from '../../helpers/run-rows'
 import { choiceLabel, defaultChoice, hasSavedModel, modelChoices } from '../../../src-renderer/src/predict/models'
 
 function row(id: number, over: Partial<RunTableRow['run']> = {}, testF1: number | null = 0.75): RunTableRow {
-  return {
-    run: {
-      id,
-      projectId: 1,
-      name: `run ${id}`,
-      status: 'completed',
-      config: {},
-      model: {},
-      datasetHash: null,
-      datasetSummary: null,
-      backend: null,
-      tags: [],
-      notes: '',
-      error: null,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      startedAt: '2026-01-01T00:00:00.000Z',
-      endedAt: '2026-01-01T00:02:00.000Z',
-      queuePosition: null,
-      trainableParams: 1000,
-      totalParams: 1000,
-      bestStep: 10,
-      bestMetric: 0.5,
-      checkpointDir: null,
-      ...over,
-    },
-    recipe: 'full',
-    modelName: 'tiny-bert',
-    backendLabel: 'wasm (CPU)',
-    durationMs: 120_000,
-    test: testF1 === null ? null : { precision: testF1, recall: testF1, f1: testF1 },
-    testStrict: null,
-  }
+  return runTableRow(id, over, { modelName: 'tiny-bert', test: testF1 === null ? null : { precision: testF1, recall: testF1, f1: testF1 } })
 }
 
 describe('the model picker', () => {

@@ -1,42 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import type { RunTableRow } from '../../../src-shared/domain/run-compare'
+import { runTableRow } from '../../helpers/run-rows'
 import { COLUMNS, allTags, csvField, filterRows, parseTags, sortRows, toCsv, visibleColumns } from '../../../src-renderer/src/runs/table'
 
-function row(id: number, over: Partial<RunTableRow['run']> = {}, extra: Partial<RunTableRow> = {}): RunTableRow {
-  return {
-    run: {
-      id,
-      projectId: 1,
-      name: `run ${id}`,
-      status: 'completed',
-      config: {},
-      model: {},
-      datasetHash: 'abcdef0123456789',
-      datasetSummary: null,
-      backend: null,
-      tags: [],
-      notes: '',
-      error: null,
-      createdAt: `2026-01-0${id}T00:00:00.000Z`,
-      startedAt: `2026-01-0${id}T00:00:00.000Z`,
-      endedAt: `2026-01-0${id}T00:02:00.000Z`,
-      queuePosition: null,
-      trainableParams: 1000,
-      totalParams: 1000,
-      bestStep: 10,
-      bestMetric: 0.5,
-      checkpointDir: null,
-      ...over,
-    },
-    recipe: 'full',
-    modelName: 'bert-base-cased',
-    backendLabel: 'wasm (CPU)',
-    durationMs: 120_000,
-    test: { precision: 0.8, recall: 0.7, f1: 0.75 },
-    testStrict: null,
-    ...extra,
-  }
-}
+const row = runTableRow
 
 describe('the Runs table', () => {
   const rows = [
