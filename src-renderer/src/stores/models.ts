@@ -7,13 +7,11 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import { LIBRARY_FILE_NAMES, type ImportMode, type ModelDownload, type ModelDownloadProgress, type ModelImportResult, type ModelSummary } from '@shared/domain/model-library'
 import { useApi } from '../api/client'
+import { useListed } from './listed'
 
 export const useModelsStore = defineStore('models', () => {
   const api = useApi()
-  const models = ref<ModelSummary[]>([])
-  const loaded = ref(false)
-  const loading = ref(false)
-  const loadError = ref<string | null>(null)
+  const { items: models, loaded, loading, loadError, load } = useListed(() => api.invoke('model.list', {}))
   /** The latest progress of a download started from this window. */
   const download = ref<ModelDownloadProgress | null>(null)
   let downloadingRepo: string | null = null
@@ -22,19 +20,6 @@ export const useModelsStore = defineStore('models', () => {
 
   /** Library models first, then run models; a model that cannot be used right now is not offered for training. */
   const usable = computed(() => models.value.filter((m) => m.problem === null && m.info !== null))
-
-  async function load(): Promise<void> {
-    loading.value = true
-    try {
-      models.value = await api.invoke('model.list', {})
-      loadError.value = null
-      loaded.value = true
-    } catch (err) {
-      loadError.value = (err as Error).message
-    } finally {
-      loading.value = false
-    }
-  }
 
   api.on('model.onDidChange', () => void load())
   // A finished (or deleted) run adds or removes its best model.

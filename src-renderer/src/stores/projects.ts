@@ -3,13 +3,11 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { Project, ProjectCreate, ProjectUpdate } from '@shared/domain/project'
 import { useApi } from '../api/client'
+import { useListed } from './listed'
 
 export const useProjectsStore = defineStore('projects', () => {
   const api = useApi()
-  const projects = ref<Project[]>([])
-  const loaded = ref(false)
-  const loading = ref(false)
-  const loadError = ref<string | null>(null)
+  const { items: projects, loaded, loading, loadError, load } = useListed(() => api.invoke('project.list', {}))
   /** Set when another window or user changed or deleted a project this window has open. */
   const changedElsewhere = ref<{ id: number; kind: 'updated' | 'deleted' } | null>(null)
   let ownWrites = 0
@@ -23,19 +21,6 @@ export const useProjectsStore = defineStore('projects', () => {
   }
 
   const byId = computed(() => new Map(projects.value.map((p) => [p.id, p])))
-
-  async function load(): Promise<void> {
-    loading.value = true
-    try {
-      projects.value = await api.invoke('project.list', {})
-      loadError.value = null
-      loaded.value = true
-    } catch (err) {
-      loadError.value = (err as Error).message
-    } finally {
-      loading.value = false
-    }
-  }
 
   api.on('project.onDidChange', (change) => {
     if (ownWrites === 0 && change.kind !== 'created') changedElsewhere.value = { id: change.projectId, kind: change.kind }
