@@ -134,16 +134,21 @@ export function blockStarts(text: string, every: number): { starts: number[]; bo
   return { starts, boxStart, continues }
 }
 
-/** Index of the last block starting at or before offset `o`. */
-function blockAt(starts: readonly number[], o: number): number {
+/** Index of the last of `n` items, in order of their start, that starts at or before offset `o` (0 if none). */
+function lastStartingBy(n: number, startOf: (i: number) => number, o: number): number {
   let lo = 0
-  let hi = starts.length - 1
+  let hi = n - 1
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1
-    if (starts[mid]! <= o) lo = mid
+    if (startOf(mid) <= o) lo = mid
     else hi = mid - 1
   }
   return lo
+}
+
+/** The box (paragraph or section) that holds offset `o`. */
+export function paragraphAt(paragraphs: readonly Paragraph[], o: number): Paragraph | undefined {
+  return paragraphs[lastStartingBy(paragraphs.length, (i) => paragraphs[i]!.start, o)]
 }
 
 const sameNumbers = (a: readonly number[] | undefined, b: readonly number[]): boolean => {
@@ -192,7 +197,7 @@ export function createBlockBuilder(every = 400): (input: BlockInput) => Paragrap
       const s = startOf(i)
       const e = endOf(i)
       if (!(s >= 0 && e <= length && s < e)) continue
-      for (let b = blockAt(starts, s); b < nBlocks && starts[b]! < e; b++) (touching[b] ??= []).push(i)
+      for (let b = lastStartingBy(nBlocks, (k) => starts[k]!, s); b < nBlocks && starts[b]! < e; b++) (touching[b] ??= []).push(i)
     }
     const sel = selection && selection.start < selection.end ? { start: Math.max(0, selection.start), end: Math.min(length, selection.end) } : null
 

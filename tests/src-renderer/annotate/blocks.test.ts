@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { SpanTuple } from '../../../src-shared/domain/dataset'
-import { allPieces, blockStarts, createBlockBuilder, SECTION_OVER, sectionStarts, type BlockInput } from '../../../src-renderer/src/annotate/blocks'
+import { allPieces, blockStarts, createBlockBuilder, paragraphAt, SECTION_OVER, sectionStarts, type BlockInput } from '../../../src-renderer/src/annotate/blocks'
 
 const labels = new Map([
   [1, { name: 'ORG', color: '#1c7ed6' }],
@@ -25,6 +25,13 @@ describe('blockStarts', () => {
     expect(blockStarts('', 4).starts).toEqual([0])
     // A trailing newline does not open an empty paragraph.
     expect(blockStarts('ab\n', 4).starts).toEqual([0])
+  })
+})
+
+describe('paragraphAt', () => {
+  it('finds the box that holds an offset: its first character, its last, and past the end', () => {
+    const boxes = createBlockBuilder()({ text: 'ab\ncd\nef', spans: [], suggestions: [], labels: new Map(), selection: null, cursorOnly: false, selectedSpan: null })
+    expect([0, 2, 3, 5, 6, 8, 99].map((o) => paragraphAt(boxes, o)!.start)).toEqual([0, 0, 3, 3, 6, 6, 6])
   })
 })
 
@@ -103,7 +110,7 @@ describe('createBlockBuilder', () => {
     expect(allPieces(chosen).find((p) => p.start === 23)!.chosen).toBe(true)
   })
 
-  it('redraws a block whose span shifted index but not a block whose spans only moved in the list', () => {
+  it('still draws the chosen span as chosen when a span inserted before it shifts its index, and leaves the untouched block as it was', () => {
     const text = 'one two three four five six'
     const build = createBlockBuilder(8)
     const first = build(input(text, [[8, 13, 1]], { selectedSpan: 0 }))
