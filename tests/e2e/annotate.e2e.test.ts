@@ -209,6 +209,14 @@ describe.skipIf(!chromiumAvailable)('Annotation workspace', () => {
     await expect.poll(() => page.getByTestId('queue-count').textContent()).toContain('0 documents match')
     await page.getByRole('button', { name: 'clear filters' }).click()
     await expect.poll(() => page.getByTestId('queue-count').textContent()).toContain('5,000 documents')
+    // A document opened from elsewhere (a link, the run page) is scrolled to in the list.
+    const doc2501 = (await app.host.call('document.list', { projectId: p.id, offset: 2500, limit: 1 })).items[0]!.id
+    await page.evaluate((path) => (location.hash = path), `#/annotate/${p.id}/${doc2501}`)
+    await expect.poll(() => page.getByTestId('span-editor').textContent()).toBe('Document number 2501 about Paris .')
+    await page.locator('[data-testid="annotate-doc"].current', { hasText: 'Document number 2501 about' }).waitFor()
+    const row = await page.locator('[data-testid="annotate-doc"].current').boundingBox()
+    const list = await page.getByTestId('virtual-list').boundingBox()
+    expect(row!.y >= list!.y && row!.y + row!.height <= list!.y + list!.height).toBe(true)
     // Filters belong to a project's queue: switching project starts without them, at that project's first document.
     await page.getByTestId('queue-split').selectOption('train')
     await page.getByLabel('Project').selectOption(String(other.p.id))
