@@ -30,7 +30,8 @@ describe.skipIf(!chromiumAvailable)('Projects in the browser UI', () => {
     await page.getByTestId('label-row').nth(0).getByPlaceholder('What counts as this entity').fill('People, including titles')
     await page.getByTestId('save-project').click()
     await page.getByTestId('banner').getByText('Project created.').waitFor()
-    expect(page.url()).toMatch(/#\/projects\/\d+$/)
+    // The editor says so at once; the address follows when the route has resolved (views load as chunks).
+    await expect.poll(() => page.url()).toMatch(/#\/projects\/\d+$/)
     await screenshot(page, '02-project-created')
 
     // What the user made is what the store holds.
